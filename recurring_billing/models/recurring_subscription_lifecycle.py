@@ -1,0 +1,273 @@
+"""Lifecycle steps of subscriptions: each writes its row in the change log."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.periods import aligned_anchor, period, period_index_at
+
+
+class RecurringSubscription(models.Model):
+    _inherit = "recurring.subscription"
+
+    def _check_states(self, allowed, action):
+        """Refuse ``action`` unless every subscription is in one of ``allowed``."""
+        wrong = self.filtered(lambda sub: sub.state not in allowed)
+        if wrong:
+            sub = wrong[0]
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is %(state)s: it cannot be %(action)s. "
+                    "Only subscriptions %(allowed)s can.",
+                    subscription=sub.name,
+                    state=labels[sub.state].lower(),
+                    action=action,
+                    allowed=self.env._(" or ").join(labels[s].lower() for s in allowed),
+                )
+            )
+
+    def _check_changeable(self):
+        cancelled = self.filtered(lambda sub: sub.state == "cancelled")
+        if cancelled:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is cancelled: a cancelled subscription cannot be "
+                    "changed. Reactivate it first.",
+                    subscription=cancelled[0].name,
+                )
+            )
+
+    def _anchor_for(self, day):
+        self.ensure_one()
+        if self.plan_id.anchor_policy == "aligned":
+            return aligned_anchor(day, self.plan_id.interval_unit)
+        return day
+
+    def _term_end(self, anchor):
+        """Last day of a fixed term starting at ``anchor``; False if it renews."""
+        self.ensure_one()
+        plan = self.plan_id
+        if plan.term_type != "fixed":
+            return False
+        last = plan.term_periods - 1
+        return period(anchor, plan.interval_unit, plan.interval_count, last).end
+
+    def _paid_period_vals(self, day):
+        """Values that start paid service on ``day``: a new anchor, period 0."""
+        anchor = self._anchor_for(day)
+        return {
+            "state": "active",
+            "date_anchor": anchor,
+            "next_period_index": 0,
+            "date_end": self._term_end(anchor),
+            "date_pause": False,
+            "date_resume": False,
+            "cancel_at_period_end": False,
+            "cancel_reason_id": False,
+        }
+
+    def _check_billable(self):
+        for sub in self:
+            if sub.plan_id.is_free:
+                continue
+            if not sub.line_ids:
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s has no lines: add what the customer pays "
+                        "for before starting it.",
+                        subscription=sub.name,
+                    )
+                )
+            if sub.currency_id.is_zero(sub.amount_untaxed):
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s is on the paid plan %(plan)s but its total "
+                        "is zero: set prices or choose a free plan.",
+                        subscription=sub.name,
+                        plan=sub.plan_id.display_name,
+                    )
+                )
+
+    def action_start(self):
+        """Start draft subscriptions: in trial if the plan has one, else active."""
+        self._check_states(("draft",), self.env._("started"))
+        self._check_billable()
+        for sub in self:
+            if sub.plan_id.trial_days and not sub.plan_id.is_free:
+                with sub._mrr_tracking("trial_start", sub.date_start, True) as tracked:
+                    tracked.write(
+                        {
+                            "state": "trial",
+                            "date_trial_end": sub.date_start
+                            + timedelta(days=sub.plan_id.trial_days),
+                        }
+                    )
+            else:
+                with sub._mrr_tracking("start", sub.date_start, True) as tracked:
+                    tracked.write(sub._paid_period_vals(sub.date_start))
+        return True
+
+    def action_convert_trial(self, day=None):
+        """End the trial on ``day`` (its planned end by default): paid service begins."""
+        self._check_states(("trial",), self.env._("converted"))
+        for sub in self:
+            when = day or sub.date_trial_end or fields.Date.context_today(sub)
+            if (
+                sub.plan_id.trial_requires_payment_method
+                and sub.payment_method == "manual"
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s needs a payment method before its trial can "
+                        "convert: choose SEPA Direct Debit on it first.",
+                        subscription=sub.name,
+                    )
+                )
+            with sub._mrr_tracking("conversion", when, True) as tracked:
+                tracked.write(dict(sub._paid_period_vals(when), date_trial_end=when))
+        return True
+
+    def action_pause(self, date_resume=None):
+        """Pause active subscriptions; they resume on ``date_resume`` if given."""
+        self._check_states(("active",), self.env._("paused"))
+        today = fields.Date.context_today(self)
+        if date_resume and date_resume <= today:
+            raise UserError(
+                self.env._(
+                    "The resume date must be after today: leave it empty to resume by hand."
+                )
+            )
+        with self._mrr_tracking("pause", today, True) as tracked:
+            tracked.write(
+                {"state": "paused", "date_pause": today, "date_resume": date_resume}
+            )
+        return True
+
+    def action_resume(self):
+        """Resume paused subscriptions: a new period starts today."""
+        self._check_states(("paused",), self.env._("resumed"))
+        today = fields.Date.context_today(self)
+        for sub in self:
+            with sub._mrr_tracking("resume", today, True) as tracked:
+                tracked.write(sub._paid_period_vals(today))
+        return True
+
+    def action_cancel(self, reason=None, at_period_end=False):
+        """Cancel now, or at the end of the current period (active ones, revocable)."""
+        self._check_states(("trial", "active", "paused"), self.env._("cancelled"))
+        today = fields.Date.context_today(self)
+        if at_period_end:
+            self._check_states(("active",), self.env._("cancelled at period end"))
+            for sub in self:
+                sub.write(
+                    {
+                        "cancel_at_period_end": True,
+                        "date_end": sub.date_period_end,
+                        "cancel_reason_id": reason and reason.id,
+                    }
+                )
+                sub.message_post(
+                    body=self.env._(
+                        "Ends at the end of the current period, on %(date)s.",
+                        date=fields.Date.to_string(sub.date_period_end),
+                    )
+                )
+            return True
+        with self._mrr_tracking("cancel", today, True) as tracked:
+            tracked.write(
+                {
+                    "state": "cancelled",
+                    "date_end": today,
+                    "cancel_at_period_end": False,
+                    "cancel_reason_id": reason and reason.id,
+                    "date_resume": False,
+                }
+            )
+        return True
+
+    def action_revoke_cancel(self):
+        """Keep subscriptions that were to end at the end of their period."""
+        pending = self.filtered("cancel_at_period_end")
+        if pending != self:
+            raise UserError(
+                self.env._("Only a cancellation planned at period end can be revoked.")
+            )
+        for sub in pending:
+            sub.write(
+                {
+                    "cancel_at_period_end": False,
+                    "cancel_reason_id": False,
+                    "date_end": sub._term_end(sub.date_anchor),
+                }
+            )
+        return True
+
+    def action_reactivate(self):
+        """Bring cancelled subscriptions back: a new period starts today."""
+        self._check_states(("cancelled",), self.env._("reactivated"))
+        self._check_billable()
+        today = fields.Date.context_today(self)
+        for sub in self:
+            with sub._mrr_tracking("reactivation", today, True) as tracked:
+                tracked.write(sub._paid_period_vals(today))
+        return True
+
+    def action_renew(self):
+        """Extend fixed-term subscriptions by one more term of their plan."""
+        self._check_states(("active", "paused"), self.env._("renewed"))
+        for sub in self:
+            if sub.plan_id.term_type != "fixed" or not sub.date_end:
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s renews automatically: only fixed terms are "
+                        "renewed by hand.",
+                        subscription=sub.name,
+                    )
+                )
+            plan = sub.plan_id
+            last = period_index_at(
+                sub.date_anchor, plan.interval_unit, plan.interval_count, sub.date_end
+            )
+            new_end = sub._period(last + plan.term_periods).end
+            with sub._mrr_tracking("renewal", always=True) as tracked:
+                tracked.write({"date_end": new_end})
+        return True
+
+    # -- Scheduled actions ---------------------------------------------------------------
+
+    @api.model
+    def _cron_lifecycle(self):
+        """Daily: scheduled plan changes, trials ending, resumes, ends of service."""
+        self._cron_apply_pending_changes()
+        today = fields.Date.context_today(self)
+        trials = self.search([("state", "=", "trial"), ("date_trial_end", "<=", today)])
+        for sub in trials:
+            sub._run_step(sub.action_convert_trial)
+        for sub in self.search(
+            [("state", "=", "paused"), ("date_resume", "<=", today)]
+        ):
+            sub._run_step(sub.action_resume)
+        ending = self.search(
+            [("state", "in", ("active", "paused")), ("date_end", "<", today)]
+        )
+        for sub in ending:
+            sub._run_step(sub._end_of_service)
+
+    def _end_of_service(self):
+        self.ensure_one()
+        event_type = "cancel" if self.cancel_at_period_end else "end"
+        with self._mrr_tracking(event_type, self.date_end, True) as tracked:
+            tracked.write({"state": "cancelled", "cancel_at_period_end": False})
+
+    def _run_step(self, step):
+        """Run one scheduled step in its own savepoint: a failure stops only this one."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                step()
+        except UserError as error:
+            self.message_post(
+                body=self.env._("Scheduled step not done: %(error)s", error=error)
+            )

@@ -1,0 +1,206 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class RecurringSubscriptionLine(models.Model):
+    _name = "recurring.subscription.line"
+    _description = "Subscription Line"
+    _order = "subscription_id, sequence, id"
+    _check_company_auto = True
+
+    subscription_id = fields.Many2one(
+        "recurring.subscription", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="subscription_id.company_id", store=True)
+    currency_id = fields.Many2one(related="subscription_id.currency_id")
+    sequence = fields.Integer(default=10)
+    product_id = fields.Many2one(
+        "product.product", required=True, ondelete="restrict", check_company=True
+    )
+    name = fields.Char(
+        "Description",
+        compute="_compute_name",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    addon_id = fields.Many2one(
+        "recurring.plan.addon",
+        "Add-on Package",
+        ondelete="restrict",
+        help="The add-on package this line sells; its quantity is capped by the "
+        "package's maximum.",
+    )
+    quantity = fields.Float(default=1.0, digits="Product Unit of Measure")
+    price_unit = fields.Monetary(
+        "Price per Period",
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        precompute=True,
+        currency_field="currency_id",
+    )
+    discount = fields.Float("Discount (%)", digits="Discount")
+    tax_ids = fields.Many2many(
+        "account.tax",
+        string="Taxes",
+        compute="_compute_tax_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale')]",
+    )
+    price_subtotal = fields.Monetary(
+        compute="_compute_price_subtotal",
+        store=True,
+        precompute=True,
+        currency_field="currency_id",
+    )
+
+    _sql_constraints = [
+        (
+            "quantity_positive",
+            "CHECK(quantity >= 0)",
+            "The quantity of a subscription line cannot be negative.",
+        ),
+        (
+            "price_unit_positive",
+            "CHECK(price_unit >= 0)",
+            "The price of a subscription line cannot be negative: use a discount "
+            "or a credit note.",
+        ),
+        (
+            "discount_range",
+            "CHECK(discount >= 0 AND discount <= 100)",
+            "A discount is a percentage between 0 and 100.",
+        ),
+    ]
+
+    @api.depends("product_id")
+    def _compute_name(self):
+        for line in self:
+            line.name = line.addon_id.name or line.product_id.display_name
+
+    @api.depends("product_id", "addon_id")
+    def _compute_price_unit(self):
+        for line in self:
+            sub = line.subscription_id
+            if line.addon_id:
+                price = line.addon_id.currency_id._convert(
+                    line.addon_id.price_unit,
+                    sub.currency_id,
+                    sub.company_id,
+                    fields.Date.context_today(line),
+                )
+            elif sub.pricelist_id and line.product_id:
+                price = sub.pricelist_id._get_product_price(
+                    line.product_id, line.quantity or 1.0, currency=sub.currency_id
+                )
+            else:
+                price = line._plan_price()
+            line.price_unit = price
+
+    def _plan_price(self):
+        """Price of this product on the subscription's plan, in its currency."""
+        sub = self.subscription_id
+        plan_line = sub.plan_id.line_ids.filtered(
+            lambda pl: pl.product_id == self.product_id
+        )[:1]
+        if not plan_line:
+            return self.product_id.lst_price
+        return plan_line.currency_id._convert(
+            plan_line.price_unit,
+            sub.currency_id,
+            sub.company_id,
+            fields.Date.context_today(self),
+        )
+
+    @api.depends("product_id", "subscription_id.fiscal_position_id")
+    def _compute_tax_ids(self):
+        for line in self:
+            company = line.subscription_id.company_id
+            taxes = line.product_id.taxes_id.filtered(
+                lambda tax, company=company: tax.company_id in company.parent_ids
+            )
+            fiscal_position = line.subscription_id.fiscal_position_id
+            line.tax_ids = fiscal_position.map_tax(taxes) if fiscal_position else taxes
+
+    @api.depends("quantity", "price_unit", "discount")
+    def _compute_price_subtotal(self):
+        for line in self:
+            line.price_subtotal = line.currency_id.round(
+                line.quantity * line.price_unit * (1 - line.discount / 100.0)
+            )
+
+    @api.constrains("quantity", "price_unit", "discount")
+    def _check_amounts(self):
+        for line in self:
+            if line.quantity < 0 or line.price_unit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(line)s on %(subscription)s: quantity and price cannot be "
+                        "negative. Use a discount or a credit note to lower the amount.",
+                        line=line.name or line.product_id.display_name,
+                        subscription=line.subscription_id.name,
+                    )
+                )
+            if not 0 <= line.discount <= 100:
+                raise ValidationError(
+                    self.env._("A discount is a percentage between 0 and 100.")
+                )
+
+    @api.constrains("addon_id", "quantity")
+    def _check_addon_quantity(self):
+        for line in self.filtered("addon_id"):
+            if line.quantity > line.addon_id.max_quantity:
+                raise ValidationError(
+                    self.env._(
+                        "%(package)s allows at most %(max)s per subscription; "
+                        "%(subscription)s asks for %(qty)s. Lower the quantity or "
+                        "raise the package's maximum.",
+                        package=line.addon_id.name or line.product_id.display_name,
+                        max=line.addon_id.max_quantity,
+                        subscription=line.subscription_id.name,
+                        qty=line.quantity,
+                    )
+                )
+            if line.addon_id.plan_id != line.subscription_id.plan_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(package)s is an add-on of plan %(plan)s, not of the plan "
+                        "of %(subscription)s.",
+                        package=line.addon_id.display_name,
+                        plan=line.addon_id.plan_id.display_name,
+                        subscription=line.subscription_id.name,
+                    )
+                )
+
+    # Every write that can move MRR goes through the subscription's change log.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        subs = self.env["recurring.subscription"].browse(
+            {
+                vals["subscription_id"]
+                for vals in vals_list
+                if vals.get("subscription_id")
+            }
+        )
+        subs._check_changeable()
+        with subs._mrr_tracking("change"):
+            return super().create(vals_list)
+
+    def write(self, vals):
+        subs = self.subscription_id
+        if vals.get("subscription_id"):
+            subs |= subs.browse(vals["subscription_id"])
+        subs._check_changeable()
+        with subs._mrr_tracking("change"):
+            return super().write(vals)
+
+    def unlink(self):
+        subs = self.subscription_id
+        subs._check_changeable()
+        with subs._mrr_tracking("change"):
+            return super().unlink()
