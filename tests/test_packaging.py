@@ -1,0 +1,50 @@
+"""Both addons build as OCA-style wheels whose metadata pins Odoo 18.0."""
+
+import ast
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_wheel(addon, out):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+        + ["--quiet", "-w", str(out), str(ROOT / addon)],
+        check=True,
+    )
+    (wheel,) = out.glob(f"odoo_addon_{addon}-18.0.*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return wheel, Parser().parsestr(archive.read(name).decode())
+
+
+def manifest(addon):
+    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
+
+
+@pytest.mark.parametrize("addon", ["recurring_billing", "mrr_analytics"])
+def test_wheel_requires_odoo_18_and_declared_libraries(addon, tmp_path):
+    wheel, metadata = build_wheel(addon, tmp_path)
+    requires = metadata.get_all("Requires-Dist")
+    assert "odoo==18.0.*" in requires
+    for library in manifest(addon).get("external_dependencies", {}).get("python", []):
+        assert library in requires
+    for dependency in manifest(addon)["depends"]:
+        if (ROOT / dependency).is_dir():
+            assert f"odoo-addon-{dependency}==18.0.*" in requires
+    assert metadata["License"] == "LGPL-3"
+    with zipfile.ZipFile(wheel) as archive:
+        assert f"odoo/addons/{addon}/__manifest__.py" in archive.namelist()
+
+
+def test_manifests_share_version_and_license():
+    manifests = [manifest(addon) for addon in ("recurring_billing", "mrr_analytics")]
+    assert {m["version"] for m in manifests} == {"18.0.1.0.0"}
+    assert {m["license"] for m in manifests} == {"LGPL-3"}
+    assert all(m["installable"] for m in manifests)
