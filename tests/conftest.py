@@ -17,3 +17,6 @@ for _name in ADDONS:
         _package = types.ModuleType(_name)
         _package.__path__ = [str(ROOT / _name)]
         sys.modules[_name] = _package
+
+# The CI's own helpers (tests/odoo_log.py …) import as top-level modules in their tests.
+sys.path.insert(0, str(ROOT / "tests"))
