@@ -1,0 +1,98 @@
+from odoo import fields, models
+from odoo.tools import SQL, drop_view_if_exists
+
+from .mrr_metric import CUSTOMER_MONTHS
+
+
+class MrrCohort(models.Model):
+    _name = "mrr.cohort"
+    _description = "MRR Cohort Retention"
+    _auto = False
+    _order = "cohort_month desc, months_since_start"
+    _rec_name = "cohort_month"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
+    cohort_month = fields.Date(
+        readonly=True, help="Month of the customers' first paid MRR."
+    )
+    month = fields.Date(readonly=True)
+    months_since_start = fields.Integer(readonly=True)
+    cohort_size = fields.Integer(readonly=True, aggregator="max")
+    customers = fields.Integer(
+        "Retained Customers",
+        readonly=True,
+        help="Members of the cohort with MRR > 0 at the end of the month.",
+    )
+    customer_retention = fields.Float(
+        "Retention",
+        readonly=True,
+        aggregator="avg",
+        help="Retained customers / cohort size.",
+    )
+    mrr = fields.Monetary("MRR", readonly=True)
+    mrr_first_month = fields.Monetary(
+        "MRR of the First Month", readonly=True, aggregator="max"
+    )
+    mrr_retention = fields.Float(
+        "MRR Retention",
+        readonly=True,
+        aggregator="avg",
+        help="MRR of the cohort / its MRR at the end of its first month.",
+    )
+
+    def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                SQL(
+                    """
+                    WITH %s, firsts AS (
+                        SELECT company_id, partner_id,
+                               date_trunc('month', MIN(date))::date AS cohort_month
+                          FROM mrr_movement
+                         WHERE mrr_after > 0
+                         GROUP BY company_id, partner_id
+                    ), cells AS (
+                        SELECT f.company_id, f.cohort_month, m.month,
+                               COUNT(*) AS cohort_size,
+                               COUNT(c.partner_id) AS customers,
+                               COALESCE(SUM(c.mrr), 0) AS mrr
+                          FROM firsts f
+                          JOIN months m
+                            ON m.company_id = f.company_id
+                           AND m.month >= f.cohort_month
+                          LEFT JOIN customers c
+                            ON c.company_id = f.company_id
+                           AND c.partner_id = f.partner_id
+                           AND c.month = m.month
+                         GROUP BY f.company_id, f.cohort_month, m.month
+                    ), firsts_mrr AS (
+                        SELECT cells.*,
+                               FIRST_VALUE(mrr) OVER (
+                                   PARTITION BY company_id, cohort_month ORDER BY month
+                               ) AS mrr_first_month
+                          FROM cells
+                    )
+                    SELECT ROW_NUMBER() OVER (
+                               ORDER BY fm.company_id, fm.cohort_month, fm.month
+                           ) AS id,
+                           fm.company_id, company.currency_id,
+                           fm.cohort_month, fm.month,
+                           ((EXTRACT(YEAR FROM fm.month) - EXTRACT(YEAR FROM fm.cohort_month))
+                               * 12 + EXTRACT(MONTH FROM fm.month)
+                               - EXTRACT(MONTH FROM fm.cohort_month))::int
+                               AS months_since_start,
+                           fm.cohort_size, fm.customers,
+                           fm.customers::numeric / fm.cohort_size AS customer_retention,
+                           fm.mrr, fm.mrr_first_month,
+                           fm.mrr / NULLIF(fm.mrr_first_month, 0) AS mrr_retention
+                      FROM firsts_mrr fm
+                      JOIN res_company company ON company.id = fm.company_id
+                    """,
+                    SQL(CUSTOMER_MONTHS),
+                ),
+            )
+        )

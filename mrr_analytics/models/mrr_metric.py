@@ -1,0 +1,201 @@
+from odoo import fields, models
+from odoo.tools import SQL, drop_view_if_exists
+
+# Customers' MRR at each month end and the months of each company, shared with the
+# cohort report.
+CUSTOMER_MONTHS = """
+    customers AS (
+        SELECT company_id, partner_id, month, SUM(mrr) AS mrr
+          FROM mrr_snapshot
+         GROUP BY company_id, partner_id, month
+    ), bounds AS (
+        SELECT company_id, MIN(month) AS first_month, MAX(month) AS last_month
+          FROM (
+              SELECT company_id, month FROM mrr_movement
+               UNION ALL
+              SELECT company_id, month FROM mrr_snapshot
+          ) AS known
+         GROUP BY company_id
+    ), months AS (
+        SELECT b.company_id, month::date AS month
+          FROM bounds b
+         CROSS JOIN LATERAL generate_series(
+               b.first_month, b.last_month, interval '1 month'
+         ) AS month
+    )
+"""
+
+
+class MrrMetric(models.Model):
+    _name = "mrr.metric"
+    _description = "MRR Monthly Metrics"
+    _auto = False
+    _order = "month desc, company_id"
+    _rec_name = "month"
+
+    month = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
+    mrr_start = fields.Monetary("MRR Start", readonly=True)
+    new = fields.Monetary(readonly=True)
+    expansion = fields.Monetary(readonly=True)
+    reactivation = fields.Monetary(readonly=True)
+    contraction = fields.Monetary(readonly=True)
+    churn = fields.Monetary(readonly=True)
+    mrr_end = fields.Monetary("MRR End", readonly=True)
+    customers_start = fields.Integer(readonly=True)
+    customers_end = fields.Integer(readonly=True)
+    customers_churned = fields.Integer(readonly=True)
+    customer_churn = fields.Float(
+        readonly=True,
+        aggregator="avg",
+        help="Share of the customers paying at the start of the month who pay "
+        "nothing at its end; empty without paying customers at the start.",
+    )
+    gross_mrr_churn = fields.Float(
+        "Gross MRR Churn",
+        readonly=True,
+        aggregator="avg",
+        help="(Churn + Contraction) / MRR Start.",
+    )
+    net_mrr_churn = fields.Float(
+        "Net MRR Churn",
+        readonly=True,
+        aggregator="avg",
+        help="(Churn + Contraction - Expansion - Reactivation) / MRR Start.",
+    )
+    nrr = fields.Float(
+        "NRR",
+        readonly=True,
+        aggregator="avg",
+        help="Net revenue retention: MRR at the end of the month of the customers "
+        "paying at its start, over MRR Start.",
+    )
+    grr = fields.Float(
+        "GRR",
+        readonly=True,
+        aggregator="avg",
+        help="Gross revenue retention: as NRR, each customer counted for at most its "
+        "MRR at the start.",
+    )
+    quick_ratio = fields.Float(
+        readonly=True,
+        aggregator="avg",
+        help="(New + Expansion + Reactivation) / (Contraction + Churn); empty "
+        "without contraction and churn.",
+    )
+    arpa = fields.Monetary(
+        "ARPA",
+        readonly=True,
+        aggregator="avg",
+        help="Average revenue per account: MRR End / paying customers at the end.",
+    )
+    arr = fields.Monetary("ARR", readonly=True, help="12 × MRR End.")
+    ltv = fields.Monetary(
+        "LTV",
+        readonly=True,
+        aggregator="avg",
+        help="Lifetime value: ARPA / customer churn; empty without churn.",
+    )
+    has_customers_start = fields.Boolean("Paying Customers at Start", readonly=True)
+    has_quick_ratio = fields.Boolean("Contraction or Churn", readonly=True)
+    has_arpa = fields.Boolean("Paying Customers at End", readonly=True)
+    has_ltv = fields.Boolean("LTV Defined", readonly=True)
+
+    def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                SQL(
+                    """
+                    WITH %s, flows AS (
+                        SELECT company_id, month,
+                               SUM(amount) FILTER (WHERE movement_type = 'new') AS new,
+                               SUM(amount) FILTER (WHERE movement_type = 'expansion')
+                                   AS expansion,
+                               SUM(amount) FILTER (
+                                   WHERE movement_type = 'reactivation'
+                               ) AS reactivation,
+                               -SUM(amount) FILTER (
+                                   WHERE movement_type = 'contraction'
+                               ) AS contraction,
+                               -SUM(amount) FILTER (WHERE movement_type = 'churn')
+                                   AS churn
+                          FROM mrr_movement
+                         GROUP BY company_id, month
+                    ), ends AS (
+                        SELECT company_id, month, SUM(mrr) AS mrr_end,
+                               COUNT(*) AS customers_end
+                          FROM customers
+                         GROUP BY company_id, month
+                    ), starts AS (
+                        SELECT s.company_id,
+                               (s.month + interval '1 month')::date AS month,
+                               COUNT(*) AS customers_start,
+                               SUM(s.mrr) AS mrr_start,
+                               COUNT(*) FILTER (WHERE e.partner_id IS NULL)
+                                   AS customers_churned,
+                               SUM(COALESCE(e.mrr, 0)) AS mrr_retained,
+                               SUM(LEAST(COALESCE(e.mrr, 0), s.mrr)) AS mrr_kept
+                          FROM customers s
+                          LEFT JOIN customers e
+                            ON e.company_id = s.company_id
+                           AND e.partner_id = s.partner_id
+                           AND e.month = (s.month + interval '1 month')::date
+                         GROUP BY s.company_id, s.month
+                    ), base AS (
+                        SELECT m.company_id, m.month, company.currency_id,
+                               COALESCE(st.mrr_start, 0) AS mrr_start,
+                               COALESCE(f.new, 0) AS new,
+                               COALESCE(f.expansion, 0) AS expansion,
+                               COALESCE(f.reactivation, 0) AS reactivation,
+                               COALESCE(f.contraction, 0) AS contraction,
+                               COALESCE(f.churn, 0) AS churn,
+                               COALESCE(en.mrr_end, 0) AS mrr_end,
+                               COALESCE(st.customers_start, 0) AS customers_start,
+                               COALESCE(en.customers_end, 0) AS customers_end,
+                               COALESCE(st.customers_churned, 0) AS customers_churned,
+                               st.mrr_retained, st.mrr_kept
+                          FROM months m
+                          JOIN res_company company ON company.id = m.company_id
+                          LEFT JOIN flows f
+                            ON f.company_id = m.company_id AND f.month = m.month
+                          LEFT JOIN ends en
+                            ON en.company_id = m.company_id AND en.month = m.month
+                          LEFT JOIN starts st
+                            ON st.company_id = m.company_id AND st.month = m.month
+                    ), rates AS (
+                        SELECT base.*,
+                               customers_churned::numeric
+                                   / NULLIF(customers_start, 0) AS customer_churn,
+                               mrr_end / NULLIF(customers_end, 0) AS arpa
+                          FROM base
+                    )
+                    SELECT ROW_NUMBER() OVER (ORDER BY company_id, month) AS id,
+                           company_id, month, currency_id,
+                           mrr_start, new, expansion, reactivation, contraction, churn,
+                           mrr_end, customers_start, customers_end, customers_churned,
+                           customer_churn,
+                           (churn + contraction) / NULLIF(mrr_start, 0)
+                               AS gross_mrr_churn,
+                           (churn + contraction - expansion - reactivation)
+                               / NULLIF(mrr_start, 0) AS net_mrr_churn,
+                           mrr_retained / NULLIF(mrr_start, 0) AS nrr,
+                           mrr_kept / NULLIF(mrr_start, 0) AS grr,
+                           (new + expansion + reactivation)
+                               / NULLIF(contraction + churn, 0) AS quick_ratio,
+                           arpa,
+                           12 * mrr_end AS arr,
+                           arpa / NULLIF(customer_churn, 0) AS ltv,
+                           customers_start > 0 AS has_customers_start,
+                           contraction + churn <> 0 AS has_quick_ratio,
+                           customers_end > 0 AS has_arpa,
+                           customers_end > 0 AND customers_churned > 0 AS has_ltv
+                      FROM rates
+                    """,
+                    SQL(CUSTOMER_MONTHS),
+                ),
+            )
+        )

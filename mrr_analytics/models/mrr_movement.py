@@ -1,0 +1,411 @@
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..engine.movements import Change, compute_movements, first_of_month
+from .report_table import ensure_report_table
+
+_logger = logging.getLogger(__name__)
+
+MOVEMENT_TYPES = [
+    ("new", "New"),
+    ("expansion", "Expansion"),
+    ("contraction", "Contraction"),
+    ("churn", "Churn"),
+    ("reactivation", "Reactivation"),
+]
+ANALYTICS_GROUPS = (
+    "recurring_billing.group_manager",
+    "account.group_account_manager",
+)
+COMPARED_COLUMNS = (
+    "company_id",
+    "partner_id",
+    "date",
+    "month",
+    "movement_type",
+    "amount",
+    "mrr_before",
+    "mrr_after",
+    "currency_id",
+    "plan_id",
+    "user_id",
+    "country_id",
+)
+
+
+class MrrMovement(models.Model):
+    _name = "mrr.movement"
+    _description = "MRR Movement"
+    _order = "date desc, id desc"
+    _rec_name = "movement_type"
+    _check_company_auto = True
+    _auto = False
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        "Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        help="Commercial partner whose MRR moved.",
+    )
+    date = fields.Date(required=True, readonly=True, index=True)
+    month = fields.Date(
+        required=True, readonly=True, index=True, help="First day of the month."
+    )
+    movement_type = fields.Selection(
+        MOVEMENT_TYPES, "Movement", required=True, readonly=True, index=True
+    )
+    amount = fields.Monetary(
+        readonly=True,
+        currency_field="currency_id",
+        help="MRR after minus MRR before: negative for contraction and churn.",
+    )
+    mrr_before = fields.Monetary(
+        "MRR Before", readonly=True, currency_field="currency_id", aggregator=None
+    )
+    mrr_after = fields.Monetary(
+        "MRR After", readonly=True, currency_field="currency_id", aggregator=None
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    currency_id = fields.Many2one(
+        "res.currency", "Company Currency", required=True, readonly=True
+    )
+    plan_id = fields.Many2one(
+        "recurring.plan",
+        readonly=True,
+        check_company=True,
+        help="Plan of the customer's last change of the day.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        "Salesperson",
+        readonly=True,
+        help="Salesperson of the subscription of the customer's last change of the day.",
+    )
+    country_id = fields.Many2one("res.country", readonly=True)
+
+    def init(self):
+        constraints = (
+            # A customer's changes of one day net into one movement.
+            "UNIQUE (company_id, partner_id, date)",
+            "CHECK (amount <> 0 AND amount = mrr_after - mrr_before)",
+        )
+        if ensure_report_table(self, constraints):
+            self._rebuild_movements(self.env["res.company"].search([]))
+
+    # -- Incremental maintenance ----------------------------------------------------------
+
+    @api.model
+    def _update_from_events(self, events):
+        """Replace the movements of the customers ``events`` touch, from their day on.
+
+        Each customer is replayed through the movement engine with the whole history of
+        every subscription it ever had; its movements from the earliest day of
+        ``events`` on are deleted and the recomputed ones inserted in one batch.
+        """
+        Event = self.env["recurring.subscription.event"]
+        first_day = {}
+        for event in events:
+            sub_id = event.subscription_id.id
+            first_day[sub_id] = min(first_day.get(sub_id, event.date), event.date)
+        # A subscription can move to another customer: every customer it ever had is
+        # recomputed from the change on.
+        starts = {}
+        for sub, company, partner in Event._read_group(
+            [("subscription_id", "in", list(first_day))],
+            ["subscription_id", "company_id", "partner_id"],
+        ):
+            key = (company.id, partner.id)
+            day = first_day[sub.id]
+            starts[key] = min(starts.get(key, day), day)
+        subscriptions = [
+            sub
+            for [sub] in Event._read_group(
+                [
+                    ("company_id", "in", list({company for company, _p in starts})),
+                    ("partner_id", "in", list({partner for _c, partner in starts})),
+                ],
+                ["subscription_id"],
+            )
+        ]
+        history = Event.search_fetch(
+            [("subscription_id", "in", [sub.id for sub in subscriptions])],
+            [
+                "company_id",
+                "partner_id",
+                "subscription_id",
+                "plan_id",
+                "date",
+                "mrr_after_company",
+                "is_free",
+            ],
+            order="date, id",
+        )
+        vals_list = []
+        by_company = defaultdict(list)
+        for event in history:
+            by_company[event.company_id].append(event)
+        for company, company_events in by_company.items():
+            vals_list += self._recomputed_vals(company, company_events, starts)
+        keys = list(starts)
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM mrr_movement m
+                 USING unnest(%s::int[], %s::int[], %s::date[])
+                       AS scope(company_id, partner_id, date_from)
+                 WHERE m.company_id = scope.company_id
+                   AND m.partner_id = scope.partner_id
+                   AND m.date >= scope.date_from
+                """,
+                [company for company, _p in keys],
+                [partner for _c, partner in keys],
+                [starts[key] for key in keys],
+            )
+        )
+        self.invalidate_model()
+        self.create(vals_list)
+        self.env["mrr.snapshot"]._refresh_customers(starts)
+
+    @api.model
+    def _recomputed_vals(self, company, events, starts):
+        """Values of the movements of ``company``'s customers in ``starts`` from their day.
+
+        ``events`` is the whole history, oldest first, of every subscription those
+        customers ever had. A movement is labelled with the plan and salesperson of its
+        customer's last change of the day, including a subscription leaving it.
+        """
+        changes = []
+        last_event = {}
+        owner = {}
+        for event in events:
+            sub_id = event.subscription_id.id
+            customer = event.partner_id.id
+            for partner in {customer, owner.get(sub_id)} - {None}:
+                last_event[partner, event.date] = event
+            owner[sub_id] = customer
+            changes.append(
+                Change(
+                    customer,
+                    sub_id,
+                    event.date,
+                    Decimal(str(event.mrr_after_company)),
+                    event.is_free,
+                )
+            )
+        partners = self.env["res.partner"].browse(
+            [partner for company_id, partner in starts if company_id == company.id]
+        )
+        countries = {partner.id: partner.country_id.id for partner in partners}
+        vals_list = []
+        for movement in compute_movements(changes, company.mrr_free_to_paid):
+            start = starts.get((company.id, movement.customer))
+            if start is None or movement.day < start:
+                continue
+            event = last_event[movement.customer, movement.day]
+            vals_list.append(
+                {
+                    "company_id": company.id,
+                    "partner_id": movement.customer,
+                    "date": movement.day,
+                    "month": first_of_month(movement.day),
+                    "movement_type": movement.movement_type,
+                    "amount": float(movement.amount),
+                    "mrr_before": float(movement.mrr_before),
+                    "mrr_after": float(movement.mrr_after),
+                    "currency_id": company.currency_id.id,
+                    "plan_id": event.plan_id.id,
+                    "user_id": event.subscription_id.user_id.id,
+                    "country_id": countries[movement.customer],
+                }
+            )
+        return vals_list
+
+    # -- Full rebuild ------------------------------------------------------------------
+
+    @api.model
+    def _movements_query(self, companies):
+        """SELECT of every movement of ``companies``, computed from the change log.
+
+        Each change replaces its subscription's state: it adds the new MRR (and
+        freemium flag) to its customer and takes the previous state of the subscription
+        away from the customer that had it. Those flows are netted per customer and day,
+        running sums give the MRR before and after each day, and windows over the
+        previous days tell whether the customer had paid before and was on a free plan
+        just before, as the movement engine does.
+        """
+        return SQL(
+            """
+            WITH events AS (
+                SELECT e.id, e.company_id, e.partner_id, e.date,
+                       e.mrr_after_company AS mrr,
+                       COALESCE(e.is_free, FALSE)::int AS free,
+                       LAG(e.company_id) OVER sub AS previous_company_id,
+                       LAG(e.partner_id) OVER sub AS previous_partner_id,
+                       LAG(e.mrr_after_company) OVER sub AS previous_mrr,
+                       LAG(COALESCE(e.is_free, FALSE)::int) OVER sub AS previous_free
+                  FROM recurring_subscription_event e
+                 WHERE e.company_id = ANY(%(company_ids)s::int[])
+                WINDOW sub AS (PARTITION BY e.subscription_id ORDER BY e.date, e.id)
+            ), flows AS (
+                SELECT id, company_id, partner_id, date, mrr, free FROM events
+                 UNION ALL
+                SELECT id, previous_company_id, previous_partner_id, date,
+                       -previous_mrr, -previous_free
+                  FROM events
+                 WHERE previous_partner_id IS NOT NULL
+            ), days AS (
+                SELECT company_id, partner_id, date,
+                       SUM(mrr) AS delta, SUM(free) AS free_delta, MAX(id) AS event_id
+                  FROM flows
+                 GROUP BY company_id, partner_id, date
+            ), running AS (
+                SELECT days.*,
+                       SUM(delta) OVER customer AS mrr_after,
+                       SUM(delta) OVER customer - delta AS mrr_before,
+                       SUM(free_delta) OVER customer - free_delta AS free_before
+                  FROM days
+                WINDOW customer AS (
+                    PARTITION BY company_id, partner_id ORDER BY date
+                    ROWS UNBOUNDED PRECEDING
+                )
+            ), classified AS (
+                SELECT running.*,
+                       COALESCE(BOOL_OR(mrr_after > 0) OVER (
+                           PARTITION BY company_id, partner_id ORDER BY date
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                       ), FALSE) AS paid_before
+                  FROM running
+            )
+            SELECT c.company_id, c.partner_id, c.date,
+                   date_trunc('month', c.date)::date AS month,
+                   CASE
+                       WHEN c.mrr_before > 0 AND c.mrr_after = 0 THEN 'churn'
+                       WHEN c.mrr_before > 0 AND c.mrr_after > c.mrr_before
+                           THEN 'expansion'
+                       WHEN c.mrr_before > 0 THEN 'contraction'
+                       WHEN c.paid_before THEN 'reactivation'
+                       WHEN c.free_before > 0
+                            AND company.mrr_free_to_paid = 'reactivation'
+                           THEN 'reactivation'
+                       ELSE 'new'
+                   END AS movement_type,
+                   c.delta AS amount, c.mrr_before, c.mrr_after,
+                   company.currency_id, event.plan_id, sub.user_id,
+                   partner.country_id
+              FROM classified c
+              JOIN res_company company ON company.id = c.company_id
+              JOIN res_partner partner ON partner.id = c.partner_id
+              JOIN recurring_subscription_event event ON event.id = c.event_id
+              JOIN recurring_subscription sub ON sub.id = event.subscription_id
+             WHERE c.delta <> 0
+            """,
+            company_ids=companies.ids,
+        )
+
+    @api.model
+    def _rebuild_movements(self, companies):
+        """Replace the movements of ``companies`` by those computed in one INSERT … SELECT."""
+        self.env.flush_all()
+        columns = SQL(", ").join(SQL.identifier(name) for name in COMPARED_COLUMNS)
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM mrr_movement WHERE company_id = ANY(%s::int[])",
+                companies.ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mrr_movement (%(columns)s)
+                SELECT %(columns)s FROM (%(query)s) AS rebuilt
+                """,
+                columns=columns,
+                query=self._movements_query(companies),
+            )
+        )
+        self.env.cr.execute(SQL("ANALYZE mrr_movement"))
+        self.invalidate_model()
+
+    @api.model
+    def _rebuild(self, companies):
+        """Rebuild the movements and the monthly snapshots of ``companies``."""
+        self._rebuild_movements(companies)
+        self.env["mrr.snapshot"]._rebuild(companies)
+
+    @api.model
+    def _compare_with_rebuild(self, companies):
+        """Return the stored movements a rebuild would not produce, and the reverse.
+
+        Both lists are empty when the incrementally maintained movements of
+        ``companies`` are exactly those of a full rebuild.
+        """
+        self.env.flush_all()
+        columns = SQL(", ").join(SQL.identifier(name) for name in COMPARED_COLUMNS)
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM mrr_movement WHERE company_id = ANY(%s::int[])",
+                columns,
+                companies.ids,
+            )
+        )
+        stored = set(self.env.cr.fetchall())
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM (%s) AS rebuilt",
+                columns,
+                self._movements_query(companies),
+            )
+        )
+        rebuilt = set(self.env.cr.fetchall())
+        return sorted(stored - rebuilt, key=str), sorted(rebuilt - stored, key=str)
+
+    # -- Actions -----------------------------------------------------------------------
+
+    @api.model
+    def action_rebuild(self, companies=None):
+        """Rebuild the MRR analytics of ``companies`` (the allowed companies by default)."""
+        if not any(self.env.user.has_group(group) for group in ANALYTICS_GROUPS):
+            raise AccessError(
+                self.env._(
+                    "Only subscription managers and accounting managers can rebuild "
+                    "the MRR analytics."
+                )
+            )
+        companies = companies or self.env.companies
+        # The report tables are read-only for everyone: their rows are written here.
+        self.sudo()._rebuild(companies)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "MRR analytics rebuilt for %(companies)s.",
+                    companies=", ".join(companies.mapped("name")),
+                ),
+            },
+        }
+
+    @api.model
+    def _cron_rebuild(self):
+        """Daily: rebuild each company's analytics, one savepoint per company."""
+        companies = self.env["res.company"].search([])
+        for done, company in enumerate(companies, start=1):
+            try:
+                with self.env.cr.savepoint():
+                    self._rebuild(company)
+            except (UserError, psycopg2.Error):
+                _logger.exception("MRR analytics of %s not rebuilt", company.name)
+            self.env["ir.cron"]._notify_progress(
+                done=done, remaining=len(companies) - done
+            )

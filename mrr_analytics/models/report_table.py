@@ -1,0 +1,60 @@
+"""Tables of derived report rows: read through the ORM, laid out here."""
+
+from odoo.tools import SQL, sql
+
+
+def ensure_report_table(model, constraints=()):
+    """Create ``model``'s table from its stored fields unless it already matches them.
+
+    The rows are derived data that a rebuild writes by the hundred thousand, so the
+    table has no foreign keys: their checks would cost several times the writes. A
+    table whose columns or indexes no longer match the fields is dropped and created
+    again, and the caller rebuilds it. ``constraints`` are table constraints as SQL
+    text (their own indexes are not compared).
+    Returns whether the table was created.
+    """
+    cr = model.env.cr
+    table = model._table
+    stored = [
+        field
+        for field in model._fields.values()
+        if field.store and field.column_type and field.name != "id"
+    ]
+    expected = {"id": "int4"} | {field.name: field.column_type[0] for field in stored}
+    current = {
+        name: column["udt_name"]
+        for name, column in sql.table_columns(cr, table).items()
+    }
+    indexed = {f"{table}__{field.name}_index" for field in stored if field.index}
+    cr.execute(SQL("SELECT indexname FROM pg_indexes WHERE tablename = %s", table))
+    indexes = {row[0] for row in cr.fetchall()} - {f"{table}_pkey"}
+    if current == expected and indexed <= indexes:
+        return False
+    cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table)))
+    columns = [SQL("id SERIAL PRIMARY KEY")] + [
+        SQL(
+            "%s %s%s",
+            SQL.identifier(field.name),
+            SQL(field.column_type[1]),
+            SQL(" NOT NULL") if field.required else SQL(),
+        )
+        for field in stored
+    ]
+    cr.execute(
+        SQL(
+            "CREATE TABLE %s (%s)",
+            SQL.identifier(table),
+            SQL(", ").join(columns + [SQL(constraint) for constraint in constraints]),
+        )
+    )
+    for field in stored:
+        if field.index:
+            cr.execute(
+                SQL(
+                    "CREATE INDEX %s ON %s (%s)",
+                    SQL.identifier(f"{table}__{field.name}_index"),
+                    SQL.identifier(table),
+                    SQL.identifier(field.name),
+                )
+            )
+    return True

@@ -1,0 +1,114 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import APR, FEB, JAN, MAR, MrrCommon
+
+
+@tagged("post_install", "-at_install")
+class TestMrrCurrency(MrrCommon):
+    """A USD subscription of a EUR company: the rate of the change's day sticks."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        eur = cls.env.ref("base.EUR")
+        usd = cls.env.ref("base.USD")
+        eur.sudo().active = True
+        cls.eur_company = (
+            cls.env["res.company"]
+            .sudo()
+            .create({"name": "EUR company", "currency_id": eur.id})
+        )
+        cls.env.user.sudo().company_ids = [Command.link(cls.eur_company.id)]
+        cls.env["res.currency.rate"].sudo().create(
+            [
+                {
+                    "currency_id": usd.id,
+                    "company_id": cls.eur_company.id,
+                    "name": day,
+                    "rate": rate,
+                }
+                for day, rate in [
+                    (date(2026, 1, 1), 1.25),
+                    (date(2026, 2, 1), 1.10),
+                    (date(2026, 3, 1), 0.90),
+                    (date(2026, 4, 1), 1.40),
+                ]
+            ]
+        )
+        cls.eur_env = cls.env(
+            context=dict(cls.env.context, allowed_company_ids=[cls.eur_company.id])
+        )
+        plans = cls.env["recurring.plan"].with_env(cls.eur_env)
+        cls.usd_basic, cls.usd_pro = (
+            plans.create(
+                {
+                    "name": name,
+                    "code": f"USD-{name.upper()}",
+                    "currency_id": usd.id,
+                    "line_ids": [
+                        Command.create({"product_id": product.id, "price_unit": price})
+                    ],
+                }
+            )
+            for name, product, price in [
+                ("Basic", cls.product_basic, 30.0),
+                ("Pro", cls.product_pro, 50.0),
+            ]
+        )
+
+    def test_exchange_rates_alone_never_move_mrr(self):
+        env = self.eur_env
+        customer = env["res.partner"].create({"name": "US customer"})
+        with freeze_time("2026-01-15"):
+            sub = env["recurring.subscription"].create(
+                {
+                    "partner_id": customer.id,
+                    "plan_id": self.usd_basic.id,
+                    "date_start": date(2026, 1, 15),
+                    "line_ids": [Command.create({"product_id": self.product_basic.id})],
+                }
+            )
+            self.assertEqual(sub.currency_id, self.env.ref("base.USD"))
+            sub.action_start()
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.usd_pro)
+        with freeze_time("2026-04-20"):
+            sub.action_cancel()
+        movements = env["mrr.movement"].search(
+            [("company_id", "=", self.eur_company.id)], order="date"
+        )
+        self.assertEqual(
+            [(str(m.date), m.movement_type, m.amount) for m in movements],
+            [
+                ("2026-01-15", "new", 24.0),
+                ("2026-03-10", "expansion", 31.56),
+                ("2026-04-20", "churn", -55.56),
+            ],
+        )
+        self.assertEqual(movements.currency_id, self.eur_company.currency_id)
+        snapshots = env["mrr.snapshot"].search(
+            [("company_id", "=", self.eur_company.id)], order="month"
+        )
+        self.assertEqual(
+            [(s.month, s.mrr) for s in snapshots],
+            [(JAN, 24.0), (FEB, 24.0), (MAR, 55.56)],
+        )
+        self.assertEqual(snapshots.subscription_currency_id, self.env.ref("base.USD"))
+        metrics = self._metrics((JAN, FEB, MAR, APR), company=self.eur_company)
+        self.assertEqual(
+            self._bridge_rows(metrics),
+            [
+                (JAN, 0.0, 24.0, 0.0, 0.0, 0.0, 0.0, 24.0, 1),
+                (FEB, 24.0, 0.0, 0.0, 0.0, 0.0, 0.0, 24.0, 1),
+                (MAR, 24.0, 0.0, 31.56, 0.0, 0.0, 0.0, 55.56, 1),
+                (APR, 55.56, 0.0, 0.0, 0.0, 0.0, 55.56, 0.0, 0),
+            ],
+        )
+        self.assertEqual(
+            env["mrr.movement"]._compare_with_rebuild(self.eur_company), ([], [])
+        )
