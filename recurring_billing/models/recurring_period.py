@@ -1,0 +1,182 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.periods import Period
+
+
+class RecurringPeriod(models.Model):
+    """The period ledger: one row per invoiced period of a subscription.
+
+    The unique index on (subscription, start) is what makes invoicing a period twice
+    impossible, whatever runs at the same time.
+    """
+
+    _name = "recurring.period"
+    _description = "Billing Period"
+    _order = "subscription_id, date_start desc, id desc"
+    _rec_name = "date_start"
+    _check_company_auto = True
+
+    subscription_id = fields.Many2one(
+        "recurring.subscription",
+        required=True,
+        readonly=True,
+        # Only draft subscriptions can be deleted, and they have no period: cascade
+        # serves the uninstallation of the module.
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="subscription_id.company_id", store=True, index=True
+    )
+    partner_id = fields.Many2one(
+        related="subscription_id.partner_id", string="Customer", store=True
+    )
+    currency_id = fields.Many2one(related="subscription_id.currency_id")
+    period_index = fields.Integer(
+        readonly=True, help="Index of the period, counted from the anchor date."
+    )
+    date_start = fields.Date("Period Start", required=True, readonly=True)
+    date_end = fields.Date("Period End", required=True, readonly=True)
+    date_invoice = fields.Date(
+        "Billing Date",
+        readonly=True,
+        help="Day the period is billed: its first day in advance, the day after its "
+        "last day in arrears.",
+    )
+    move_ids = fields.One2many(
+        "account.move",
+        "recurring_period_id",
+        "Invoices and Credit Notes",
+        readonly=True,
+    )
+    line_ids = fields.One2many(
+        "account.move.line", "recurring_period_id", "Invoice Lines", readonly=True
+    )
+    move_id = fields.Many2one(
+        "account.move",
+        "Invoice",
+        compute="_compute_move_id",
+        store=True,
+        index="btree_not_null",
+        help="The latest invoice of the period; earlier ones, cancelled, stay in "
+        "the list of its invoices.",
+    )
+    amount_untaxed = fields.Monetary(
+        related="move_id.amount_untaxed", currency_field="currency_id"
+    )
+    is_written_off = fields.Boolean("Written Off", readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("invoiced", "Invoiced"),
+            ("to_reinvoice", "To Re-invoice"),
+            ("written_off", "Written Off"),
+        ],
+        compute="_compute_state",
+        store=True,
+        index=True,
+        help="To re-invoice: its invoice was cancelled, reset to draft or deleted. "
+        "Written off: on purpose, it will not be billed.",
+    )
+
+    _sql_constraints = [
+        (
+            "subscription_start_unique",
+            "UNIQUE(subscription_id, date_start)",
+            "This period of the subscription is already in the ledger: a period is "
+            "invoiced only once.",
+        ),
+        (
+            "end_after_start",
+            "CHECK(date_end >= date_start)",
+            "A period cannot end before it starts.",
+        ),
+    ]
+
+    @api.depends("move_ids.recurring_kind")
+    def _compute_move_id(self):
+        for period in self:
+            invoices = period.move_ids.filtered(
+                lambda move: move.recurring_kind == "period"
+            )
+            period.move_id = max(invoices, key=lambda move: move.id, default=False)
+
+    @api.depends("move_id.state", "move_id.posted_before", "is_written_off")
+    def _compute_state(self):
+        for period in self:
+            move = period.move_id
+            # A draft never posted is the plan's "leave in draft"; a draft posted before
+            # was reset to be corrected and is no longer a valid invoice.
+            valid = move and (
+                move.state == "posted"
+                or (move.state == "draft" and not move.posted_before)
+            )
+            if valid:
+                period.state = "invoiced"
+            elif period.is_written_off:
+                period.state = "written_off"
+            else:
+                period.state = "to_reinvoice"
+
+    @api.depends("subscription_id", "date_start", "date_end")
+    def _compute_display_name(self):
+        for period in self:
+            period.display_name = "%s: %s – %s" % (
+                period.subscription_id.name or "",
+                period.date_start or "",
+                period.date_end or "",
+            )
+
+    def _check_to_reinvoice(self, action):
+        wrong = self.filtered(lambda period: period.state != "to_reinvoice")
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "The period %(period)s is %(state)s: only a period whose invoice "
+                    "was cancelled, reset to draft or deleted can be %(action)s.",
+                    period=wrong[0].display_name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        wrong[0].state
+                    ].lower(),
+                    action=action,
+                )
+            )
+
+    def action_reinvoice(self):
+        """Bill the periods to re-invoice again.
+
+        An invoice reset to draft is posted again; a cancelled or deleted one is
+        replaced by a new invoice of the same period.
+        """
+        self._check_to_reinvoice(self.env._("re-invoiced"))
+        drafts = self.filtered(lambda period: period.move_id.state == "draft")
+        drafts.move_id.action_post()
+        today = fields.Date.context_today(self)
+        for period in self - drafts:
+            dates = Period(period.period_index, period.date_start, period.date_end)
+            period.subscription_id._invoice_periods([dates], period, invoice_date=today)
+        return True
+
+    def action_write_off(self):
+        """Give up billing the periods whose invoice was cancelled or deleted."""
+        self._check_to_reinvoice(self.env._("written off"))
+        self.write({"is_written_off": True})
+        for period in self:
+            period.subscription_id.message_post(
+                body=self.env._(
+                    "Period %(start)s – %(end)s written off: it will not be billed.",
+                    start=period.date_start,
+                    end=period.date_end,
+                )
+            )
+        return True
+
+    def action_view_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("recurring_period_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
