@@ -1,0 +1,158 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.sepa_calendar import collection_date
+
+_logger = logging.getLogger(__name__)
+
+CRON_BATCH_SIZE = 200
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    sepa_line_ids = fields.One2many(
+        "sepa.debit.batch.line", "invoice_id", "SEPA Direct Debits"
+    )
+    sepa_mandate_id = fields.Many2one(
+        "sepa.mandate",
+        "Pre-notified Mandate",
+        copy=False,
+        readonly=True,
+        check_company=True,
+    )
+    sepa_date_prenotified = fields.Date(
+        "SEPA Pre-notification Sent", copy=False, readonly=True, tracking=True
+    )
+    sepa_date_collection_planned = fields.Date(
+        "SEPA Collection Announced",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Collection date given to the customer in the pre-notification.",
+    )
+    sepa_retry_count = fields.Integer(
+        "SEPA Retries", copy=False, readonly=True, tracking=True
+    )
+    sepa_date_retry = fields.Date(
+        "SEPA Retry From",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="A returned debit is not presented again before this date.",
+    )
+    sepa_no_retry = fields.Boolean(
+        "SEPA Collection Stopped",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="A return stopped the direct debit of this invoice: collect it another "
+        "way.",
+    )
+
+    def _sepa_eligible_domain(self, company):
+        """Open customer invoices in EUR of ``company`` that may be debited."""
+        return [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("currency_id.name", "=", "EUR"),
+            ("sepa_no_retry", "=", False),
+            "|",
+            ("subscription_id", "=", False),
+            ("subscription_id.payment_method", "=", "sepa"),
+            (
+                "commercial_partner_id.sepa_mandate_ids",
+                "any",
+                [("state", "=", "valid"), ("company_id", "=", company.id)],
+            ),
+            (
+                "sepa_line_ids",
+                "not any",
+                [("state", "in", ("draft", "sent"))],
+            ),
+        ]
+
+    def _sepa_mandate(self):
+        """The mandate to debit the invoice with: its subscription's, else the
+        customer's most recent valid mandate of the invoice's company."""
+        self.ensure_one()
+        mandate = self.subscription_id.mandate_id
+        if mandate.state == "valid":
+            return mandate
+        return self.commercial_partner_id.sepa_mandate_ids.filtered(
+            lambda m: m.state == "valid" and m.company_id == self.company_id
+        ).sorted(lambda m: (m.date_signature or fields.Date.today(), m.id))[-1:]
+
+    def action_sepa_collect(self):
+        """Put the selected invoices in a new draft SEPA Direct Debit batch."""
+        if len(self.company_id) != 1:
+            raise UserError(
+                self.env._(
+                    "Select the invoices of one company: a SEPA batch collects for "
+                    "one creditor."
+                )
+            )
+        batch = self.env["sepa.debit.batch"].create(
+            {
+                "company_id": self.company_id.id,
+                "date_due_to": max(self.mapped("invoice_date_due")),
+            }
+        )
+        batch._add_lines(self)
+        return batch._get_records_action()
+
+    @api.model
+    def _cron_sepa_prenotify(self):
+        """Send the pre-notification of the invoices due within the pre-notification
+        period of their company, with the collection date they will get.
+
+        One batch per run: the cron runner commits and runs the job again while
+        invoices remain.
+        """
+        template = self.env.ref("recurring_billing.mail_template_sepa_prenotification")
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search(
+            [("sepa_creditor_identifier", "!=", False)]
+        )
+        todo = self.browse()
+        for company in companies:
+            horizon = today + timedelta(days=company.sepa_prenotification_days)
+            todo |= self.search(
+                [
+                    *self._sepa_eligible_domain(company),
+                    ("sepa_date_prenotified", "=", False),
+                    ("invoice_date_due", "<=", horizon),
+                ]
+            )
+        batch = todo[:CRON_BATCH_SIZE]
+        for invoice in batch:
+            days = invoice.company_id.sepa_prenotification_days
+            try:
+                with self.env.cr.savepoint():
+                    invoice._sepa_prenotify(
+                        template, collection_date(invoice.invoice_date_due, today, days)
+                    )
+            except UserError as error:
+                _logger.info("SEPA pre-notification of %s not sent: %s", invoice, error)
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=len(todo) - len(batch)
+        )
+
+    def _sepa_prenotify(self, template, date):
+        """Tell the customer the invoice is debited on ``date``, by e-mail."""
+        self.ensure_one()
+        self.write(
+            {
+                "sepa_mandate_id": self._sepa_mandate().id,
+                "sepa_date_prenotified": fields.Date.context_today(self),
+                "sepa_date_collection_planned": date,
+            }
+        )
+        self.message_post_with_source(
+            template, message_type="comment", subtype_xmlid="mail.mt_comment"
+        )

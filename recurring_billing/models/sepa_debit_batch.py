@@ -1,0 +1,422 @@
+from collections import defaultdict
+from decimal import Decimal
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..engine.sepa_calendar import collection_date, earliest_collection_date
+from ..engine.sepa_file import Creditor, Debit, build_pain008
+from ..engine.sepa_text import E2E_ID_MAX, sanitize
+from .res_company import SEPA_FILE_VERSIONS
+
+
+class SepaDebitBatch(models.Model):
+    _name = "sepa.debit.batch"
+    _description = "SEPA Direct Debit Batch"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        "Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    journal_id = fields.Many2one(
+        "account.journal",
+        "Collection Journal",
+        required=True,
+        check_company=True,
+        domain="[('type', '=', 'bank')]",
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    currency_id = fields.Many2one(
+        "res.currency", default=lambda self: self.env.ref("base.EUR"), readonly=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("generated", "File Generated"),
+            ("sent", "Sent"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    date_due_from = fields.Date("Due From", help="Leave empty to include overdue.")
+    date_due_to = fields.Date(
+        "Due Until",
+        required=True,
+        default=lambda self: fields.Date.context_today(self),
+        help="Invoices due until this date are collected.",
+    )
+    date_collection = fields.Date(
+        "Requested Collection Date",
+        tracking=True,
+        help="Collect no earlier than this date; empty: each invoice on its due "
+        "date, once the pre-notification period has passed.",
+    )
+    file_version = fields.Selection(
+        SEPA_FILE_VERSIONS,
+        required=True,
+        compute="_compute_file_settings",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    batch_booking = fields.Boolean(
+        compute="_compute_file_settings", store=True, readonly=False, precompute=True
+    )
+    line_ids = fields.One2many("sepa.debit.batch.line", "batch_id", "Debits")
+    line_count = fields.Integer("Debit Count", compute="_compute_totals", store=True)
+    amount_total = fields.Monetary(
+        "Total", compute="_compute_totals", store=True, currency_field="currency_id"
+    )
+    attachment_id = fields.Many2one("ir.attachment", "File", readonly=True, copy=False)
+    file_name = fields.Char(related="attachment_id.name")
+    date_sent = fields.Date("Sent On", readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "name_company_unique",
+            "UNIQUE(name, company_id)",
+            "Another SEPA batch of this company has this reference.",
+        ),
+        (
+            "due_window",
+            "CHECK(date_due_from IS NULL OR date_due_from <= date_due_to)",
+            "The due window of a SEPA batch cannot end before it starts.",
+        ),
+    ]
+
+    @api.depends("company_id")
+    def _compute_journal_id(self):
+        for batch in self:
+            if batch.company_id.sepa_journal_id:
+                batch.journal_id = batch.company_id.sepa_journal_id
+
+    @api.depends("company_id")
+    def _compute_file_settings(self):
+        for batch in self:
+            batch.file_version = batch.company_id.sepa_file_version
+            batch.batch_booking = batch.company_id.sepa_batch_booking
+
+    @api.depends("line_ids.amount", "line_ids.state")
+    def _compute_totals(self):
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda line: line.state != "cancelled")
+            batch.line_count = len(lines)
+            batch.amount_total = sum(lines.mapped("amount"))
+
+    @api.constrains("date_collection")
+    def _check_date_collection(self):
+        today = fields.Date.context_today(self)
+        for batch in self.filtered("date_collection"):
+            if batch.state not in ("draft", "generated"):
+                continue
+            if batch.date_collection < today:
+                raise ValidationError(
+                    self.env._(
+                        "The requested collection date %(date)s of %(batch)s is in the "
+                        "past: choose a date from %(earliest)s on, or leave it empty.",
+                        date=batch.date_collection,
+                        batch=batch.name,
+                        earliest=batch._earliest_collection_date(),
+                    )
+                )
+            earliest = batch._earliest_collection_date()
+            if batch.date_collection < earliest:
+                raise ValidationError(
+                    self.env._(
+                        "The requested collection date %(date)s of %(batch)s is too "
+                        "close: customers must be notified %(days)s days before, and "
+                        "the bank needs the file the business day before. Choose a "
+                        "date from %(earliest)s on, or leave it empty.",
+                        date=batch.date_collection,
+                        batch=batch.name,
+                        days=batch.company_id.sepa_prenotification_days,
+                        earliest=earliest,
+                    )
+                )
+
+    def _earliest_collection_date(self):
+        self.ensure_one()
+        return earliest_collection_date(
+            fields.Date.context_today(self), self.company_id.sepa_prenotification_days
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company or self.env.company)
+                    .next_by_code("sepa.debit.batch")
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if any(batch.state not in ("draft", "cancelled") for batch in self):
+            raise UserError(
+                self.env._(
+                    "Only draft or cancelled SEPA batches can be deleted: a generated "
+                    "file may have reached the bank."
+                )
+            )
+
+    def _check_state(self, states):
+        for batch in self:
+            if batch.state not in states:
+                raise UserError(
+                    self.env._(
+                        "%(batch)s is %(state)s: this action is not possible in that "
+                        "state.",
+                        batch=batch.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[batch.state],
+                    )
+                )
+
+    # -- Picking the invoices --------------------------------------------------------
+
+    def action_select_invoices(self):
+        """Add the open invoices due in the window whose customer has a valid mandate."""
+        self._check_state(("draft",))
+        vals_list = []
+        for batch in self:
+            domain = [
+                *self.env["account.move"]._sepa_eligible_domain(batch.company_id),
+                ("invoice_date_due", "<=", batch.date_due_to),
+                ("id", "not in", batch.line_ids.invoice_id.ids),
+            ]
+            if batch.date_due_from:
+                domain.append(("invoice_date_due", ">=", batch.date_due_from))
+            invoices = self.env["account.move"].search(
+                domain, order="invoice_date_due, id"
+            )
+            if not invoices:
+                raise UserError(
+                    self.env._(
+                        "No invoice to collect in %(batch)s: no posted, unpaid EUR "
+                        "invoice of a customer with a valid mandate is due until "
+                        "%(date)s. Widen the due window or validate the mandates.",
+                        batch=batch.name,
+                        date=batch.date_due_to,
+                    )
+                )
+            vals_list += [batch._prepare_line_vals(invoice) for invoice in invoices]
+        self.env["sepa.debit.batch.line"].create(vals_list)
+        self._update_lines()
+        return True
+
+    def _prepare_line_vals(self, invoice):
+        self.ensure_one()
+        attempt = len(invoice.sepa_line_ids.filtered(lambda li: li.state == "returned"))
+        suffix = f"-{attempt + 1}" if attempt else ""
+        return {
+            "batch_id": self.id,
+            "invoice_id": invoice.id,
+            "mandate_id": invoice._sepa_mandate().id,
+            "amount": invoice.amount_residual,
+            "end_to_end_id": (
+                sanitize(invoice.name, E2E_ID_MAX - len(suffix)).replace("//", "/")
+                + suffix
+            ),
+        }
+
+    def _update_lines(self):
+        """Set the sequence type and the collection date of the lines to send."""
+        today = fields.Date.context_today(self)
+        for batch in self:
+            days = batch.company_id.sepa_prenotification_days
+            for line in batch.line_ids.filtered(lambda li: li.state == "draft"):
+                invoice = line.invoice_id
+                due = max(
+                    day
+                    for day in (
+                        invoice.invoice_date_due,
+                        batch.date_collection,
+                        invoice.sepa_date_retry,
+                    )
+                    if day
+                )
+                day = collection_date(due, today, days)
+                announced = invoice.sepa_date_collection_planned
+                # The date given in the pre-notification is kept while it is still
+                # possible: it respects the notice the customer was given.
+                if (
+                    announced
+                    and due <= announced
+                    and collection_date(announced, today, 0) == announced
+                ):
+                    day = announced
+                line.write(
+                    {
+                        "date_collection": day,
+                        "sequence_type": line.mandate_id._sequence_type().lower(),
+                    }
+                )
+
+    # -- The file --------------------------------------------------------------------
+
+    def action_generate(self):
+        """Build, validate and attach the pain.008 file; pre-notify the customers
+        not yet told the date."""
+        self._check_state(("draft", "generated"))
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
+            if not lines:
+                raise UserError(
+                    self.env._(
+                        "%(batch)s has no debit: add invoices first.", batch=batch.name
+                    )
+                )
+            batch._check_date_collection()
+            lines._check_collectable()
+            batch._update_lines()
+            xml = batch._build_file(lines)
+            batch.attachment_id.unlink()
+            batch.attachment_id = self.env["ir.attachment"].create(
+                {
+                    "name": f"{sanitize(batch.name, 60).replace('/', '-')}.xml",
+                    "raw": xml,
+                    "mimetype": "application/xml",
+                    "res_model": batch._name,
+                    "res_id": batch.id,
+                }
+            )
+            batch.state = "generated"
+            batch._prenotify(lines)
+        return True
+
+    def _build_file(self, lines):
+        self.ensure_one()
+        company = self.company_id
+        account = company.sepa_bank_account_id or self.journal_id.bank_account_id
+        if not company.sepa_creditor_identifier or not account:
+            raise UserError(
+                self.env._(
+                    "Set the SEPA creditor identifier and the collection bank account "
+                    "of %(company)s in the settings before generating a file.",
+                    company=company.name,
+                )
+            )
+        creditor = Creditor(
+            name=company.name,
+            iban=account.acc_number,
+            creditor_id=company.sepa_creditor_identifier,
+            bic=account.bank_bic or None,
+            batch_booking=self.batch_booking,
+        )
+        debits = [
+            Debit(
+                end_to_end_id=line.end_to_end_id,
+                amount=Decimal(str(line.currency_id.round(line.amount))),
+                debtor_name=line.mandate_id.partner_bank_id.acc_holder_name
+                or line.invoice_id.commercial_partner_id.name,
+                debtor_iban=line.mandate_id.partner_bank_id.acc_number,
+                debtor_bic=line.mandate_id.bic or None,
+                umr=line.mandate_id.name,
+                mandate_date=line.mandate_id.date_signature,
+                sequence_type=line.sequence_type.upper(),
+                collection_date=line.date_collection,
+                remittance=line.invoice_id.name,
+                scheme=line.mandate_id.scheme.upper(),
+                amendment=line.mandate_id._amendment(),
+            )
+            for line in lines
+        ]
+        try:
+            return build_pain008(creditor, debits, self.file_version)
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The SEPA file of %(batch)s cannot be built: %(error)s",
+                    batch=self.name,
+                    error=error,
+                )
+            ) from error
+
+    def _prenotify(self, lines):
+        template = self.env.ref("recurring_billing.mail_template_sepa_prenotification")
+        for line in lines:
+            invoice = line.invoice_id
+            if invoice.sepa_date_collection_planned != line.date_collection:
+                invoice._sepa_prenotify(template, line.date_collection)
+
+    def action_download(self):
+        self.ensure_one()
+        if not self.attachment_id:
+            raise UserError(
+                self.env._("Generate the file of %(batch)s first.", batch=self.name)
+            )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.attachment_id.id}?download=true",
+            "target": "self",
+        }
+
+    def action_draft(self):
+        self._check_state(("generated",))
+        self.attachment_id.unlink()
+        self.state = "draft"
+
+    def action_cancel(self):
+        self._check_state(("draft", "generated"))
+        self.line_ids.state = "cancelled"
+        self.state = "cancelled"
+
+    # -- Sent to the bank ------------------------------------------------------------
+
+    def action_confirm_sent(self):
+        """The file reached the bank: record a payment per debit, reconcile it with
+        its invoice, and move the mandates to recurring collections."""
+        self._check_state(("generated",))
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
+            lines._check_collectable()
+            method_line = batch.journal_id._sepa_payment_method_line()
+            payments = self.env["account.payment"].create(
+                [line._prepare_payment_vals(method_line) for line in lines]
+            )
+            payments.action_post()
+            for line, payment in zip(lines, payments, strict=True):
+                line.payment_id = payment
+                line._reconcile_payment()
+            last_dates = defaultdict(list)
+            for line in lines:
+                last_dates[line.mandate_id].append(line.date_collection)
+            for mandate, days in last_dates.items():
+                mandate._register_collection(max(days))
+            lines.state = "sent"
+            batch.write(
+                {"state": "sent", "date_sent": fields.Date.context_today(batch)}
+            )
+        return True
+
+    def action_view_payments(self):
+        self.ensure_one()
+        return self.line_ids.payment_id._get_records_action(
+            name=self.env._("Payments"), context={"create": False}
+        )
+
+    def _add_lines(self, invoices):
+        """Add the chosen ``invoices`` to the draft batch; they are checked like the
+        invoices picked by the due window."""
+        self.ensure_one()
+        self._check_state(("draft",))
+        self.line_ids = [
+            Command.create(self._prepare_line_vals(invoice)) for invoice in invoices
+        ]
+        self._update_lines()

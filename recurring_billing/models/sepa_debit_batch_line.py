@@ -1,0 +1,203 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES
+
+
+class SepaDebitBatchLine(models.Model):
+    _name = "sepa.debit.batch.line"
+    _description = "SEPA Direct Debit"
+    _order = "batch_id desc, date_collection, id"
+    _rec_name = "end_to_end_id"
+    _check_company_auto = True
+
+    batch_id = fields.Many2one(
+        "sepa.debit.batch",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(related="batch_id.company_id", store=True, index=True)
+    invoice_id = fields.Many2one(
+        "account.move",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        related="invoice_id.commercial_partner_id", string="Customer", store=True
+    )
+    mandate_id = fields.Many2one(
+        "sepa.mandate", required=True, ondelete="restrict", index=True
+    )
+    currency_id = fields.Many2one(related="invoice_id.currency_id", store=True)
+    amount = fields.Monetary(currency_field="currency_id", required=True)
+    end_to_end_id = fields.Char("End-to-End Id", required=True, readonly=True)
+    sequence_type = fields.Selection(
+        [("frst", "FRST"), ("rcur", "RCUR"), ("fnal", "FNAL"), ("ooff", "OOFF")]
+    )
+    date_collection = fields.Date("Collection Date")
+    state = fields.Selection(
+        [
+            ("draft", "To Send"),
+            ("sent", "Collected"),
+            ("returned", "Returned"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        copy=False,
+        index=True,
+    )
+    payment_id = fields.Many2one(
+        "account.payment", readonly=True, copy=False, check_company=True
+    )
+    return_type = fields.Selection(list(RETURN_TYPES), readonly=True, copy=False)
+    return_reason_code = fields.Selection(
+        [(code, label) for code, label, _action in REASON_CODES],
+        "Return Reason",
+        readonly=True,
+        copy=False,
+    )
+    date_return = fields.Date("Return Date", readonly=True, copy=False)
+    return_fee = fields.Monetary(
+        "Bank Fees", currency_field="currency_id", readonly=True, copy=False
+    )
+    return_move_id = fields.Many2one(
+        "account.move", "Reversal Entry", readonly=True, copy=False
+    )
+    fee_move_id = fields.Many2one(
+        "account.move", "Bank Fee Entry", readonly=True, copy=False
+    )
+
+    _sql_constraints = [
+        (
+            "amount_positive",
+            "CHECK(amount > 0)",
+            "A SEPA Direct Debit collects an amount above zero.",
+        ),
+    ]
+
+    def init(self):
+        # An invoice is in at most one debit waiting or collected at a time, and an
+        # end-to-end id identifies one debit of the creditor (retries get a suffix).
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_invoice_open "
+                "ON sepa_debit_batch_line (invoice_id) "
+                "WHERE state IN ('draft', 'sent')"
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_e2e_unique "
+                "ON sepa_debit_batch_line (company_id, end_to_end_id) "
+                "WHERE state != 'cancelled'"
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Checked before the insert, which the database would refuse with a less
+        # helpful message.
+        for vals in vals_list:
+            self._check_amount_vals(vals)
+            if not vals.get("mandate_id") and vals.get("invoice_id"):
+                invoice = self.env["account.move"].browse(vals["invoice_id"])
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s has no valid SEPA mandate: invoice %(invoice)s "
+                        "cannot be debited. Have the customer sign a mandate first.",
+                        customer=invoice.commercial_partner_id.display_name,
+                        invoice=invoice.name,
+                    )
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_amount_vals(vals)
+        return super().write(vals)
+
+    def _check_amount_vals(self, vals):
+        if "amount" in vals and not vals["amount"] > 0:
+            raise ValidationError(
+                self.env._(
+                    "A SEPA Direct Debit collects an amount above zero, not "
+                    "%(amount)s: remove this debit.",
+                    amount=vals["amount"],
+                )
+            )
+
+    @api.constrains("invoice_id", "mandate_id", "amount", "batch_id")
+    def _check_collectable_constraint(self):
+        self.filtered(lambda li: li.state == "draft")._check_collectable()
+
+    def _check_collectable(self):
+        """Raise unless each debit can be sent: an open, posted EUR customer invoice
+        of the batch's company, debited under a valid mandate of its customer."""
+        for line in self:
+            invoice = line.invoice_id
+            if invoice.currency_id.name != "EUR":
+                raise ValidationError(
+                    self.env._(
+                        "Invoice %(invoice)s is in %(currency)s: SEPA Direct Debits "
+                        "collect euros only. Collect it another way.",
+                        invoice=invoice.name,
+                        currency=invoice.currency_id.name,
+                    )
+                )
+            if (
+                invoice.move_type != "out_invoice"
+                or invoice.state != "posted"
+                or invoice.payment_state not in ("not_paid", "partial")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(invoice)s is not a posted, unpaid customer invoice: it "
+                        "cannot be debited.",
+                        invoice=invoice.display_name,
+                    )
+                )
+            line.mandate_id._check_usable(invoice.partner_id, line.company_id)
+
+    def _prepare_payment_vals(self, method_line):
+        self.ensure_one()
+        invoice = self.invoice_id
+        receivable = invoice.line_ids.filtered(
+            lambda li: li.account_id.account_type == "asset_receivable"
+        )
+        return {
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": invoice.commercial_partner_id.id,
+            "amount": self.amount,
+            "currency_id": self.currency_id.id,
+            "journal_id": self.batch_id.journal_id.id,
+            "company_id": self.company_id.id,
+            "payment_method_line_id": method_line.id,
+            "date": self.date_collection,
+            "memo": f"{self.batch_id.name} {self.end_to_end_id}",
+            "destination_account_id": receivable.account_id[:1].id,
+            "invoice_ids": [Command.set(invoice.ids)],
+        }
+
+    def _reconcile_payment(self):
+        """Reconcile the payment of the debit with its invoice."""
+        for line in self:
+            account = line.payment_id.destination_account_id
+            (line.payment_id.move_id.line_ids + line.invoice_id.line_ids).filtered(
+                lambda li, account=account: (
+                    li.account_id == account and not li.reconciled
+                )
+            ).reconcile()
+
+    def action_return(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "recurring_billing.sepa_return_wizard_action"
+        )
+        action["context"] = {"default_line_id": self.id}
+        return action

@@ -1,0 +1,447 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..engine.sepa_file import Amendment
+from ..engine.sepa_ids import validate_iban
+from ..engine.sepa_text import check_umr
+from .res_company import SEPA_SCHEMES
+
+# Mandates unused for 36 months after their last collection expire (SDD rulebooks).
+EXPIRY_MONTHS = 36
+CRON_BATCH_SIZE = 500
+
+
+class SepaMandate(models.Model):
+    _name = "sepa.mandate"
+    _description = "SEPA Direct Debit Mandate"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_signature desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        "Mandate Reference (UMR)",
+        required=True,
+        copy=False,
+        default="/",
+        index=True,
+        tracking=True,
+        help="Unique mandate reference: at most 35 letters, digits, spaces and "
+        "/ - ? : ( ) . , ' +; taken from a sequence when left empty.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        "Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    partner_bank_id = fields.Many2one(
+        "res.partner.bank",
+        "Customer Bank Account",
+        required=True,
+        tracking=True,
+        ondelete="restrict",
+        check_company=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    iban = fields.Char("IBAN", related="partner_bank_id.acc_number")
+    bic = fields.Char("BIC", related="partner_bank_id.bank_bic")
+    creditor_identifier = fields.Char(
+        related="company_id.sepa_creditor_identifier", string="Creditor Identifier"
+    )
+    scheme = fields.Selection(
+        SEPA_SCHEMES,
+        required=True,
+        tracking=True,
+        default=lambda self: self.env.company.sepa_scheme or "core",
+    )
+    mandate_type = fields.Selection(
+        [("recurrent", "Recurrent"), ("oneoff", "One-off")],
+        "Type",
+        required=True,
+        default="recurrent",
+        tracking=True,
+    )
+    date_signature = fields.Date("Signature Date", tracking=True, copy=False)
+    signed_document = fields.Binary(
+        "Signed Mandate", attachment=True, copy=False, help="Scan of the signed form."
+    )
+    signed_document_name = fields.Char("Signed Mandate File Name", copy=False)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("valid", "Valid"),
+            ("revoked", "Revoked"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    sequence_state = fields.Selection(
+        [("first", "First collection"), ("recurring", "Recurring collections")],
+        required=True,
+        default="first",
+        copy=False,
+        tracking=True,
+        help="A recurrent mandate is collected as FRST the first time, RCUR after.",
+    )
+    date_last_collection = fields.Date("Last Collection", copy=False, readonly=True)
+    previous_umr = fields.Char(
+        "Previous Mandate Reference",
+        copy=False,
+        readonly=True,
+        help="Reported in the next collection as an amendment, then forgotten.",
+    )
+    previous_iban = fields.Char(
+        "Previous IBAN",
+        copy=False,
+        readonly=True,
+        help="Reported in the next collection as an amendment, then forgotten.",
+    )
+    previous_creditor_identifier = fields.Char(
+        copy=False,
+        readonly=True,
+        help="Reported in the next collection as an amendment, then forgotten.",
+    )
+    amendment_smnda = fields.Boolean(
+        "Debtor Changed Bank",
+        copy=False,
+        readonly=True,
+        help="The next collection reports that the debtor moved to another bank.",
+    )
+    batch_line_ids = fields.One2many("sepa.debit.batch.line", "mandate_id")
+    subscription_ids = fields.One2many("recurring.subscription", "mandate_id")
+    subscription_count = fields.Integer(compute="_compute_subscription_count")
+
+    _sql_constraints = [
+        (
+            "name_company_unique",
+            "UNIQUE(name, company_id)",
+            "Another mandate of this company has this reference (UMR): a mandate "
+            "reference must be unique per creditor.",
+        ),
+    ]
+
+    @api.depends("subscription_ids")
+    def _compute_subscription_count(self):
+        for mandate in self:
+            mandate.subscription_count = len(mandate.subscription_ids)
+
+    @api.constrains("name")
+    def _check_name(self):
+        for mandate in self:
+            try:
+                check_umr(mandate.name)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._("%(error)s Fix the mandate reference.", error=error)
+                ) from error
+
+    @api.constrains("partner_id", "partner_bank_id")
+    def _check_partner_bank_id(self):
+        for mandate in self:
+            bank = mandate.partner_bank_id
+            if bank.partner_id.commercial_partner_id != mandate.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The bank account %(account)s belongs to %(owner)s, not to the "
+                        "customer %(customer)s of mandate %(mandate)s.",
+                        account=bank.acc_number,
+                        owner=bank.partner_id.display_name,
+                        customer=mandate.partner_id.display_name,
+                        mandate=mandate.name,
+                    )
+                )
+            try:
+                validate_iban(bank.acc_number)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        "Mandate %(mandate)s: %(error)s A SEPA Direct Debit needs the "
+                        "IBAN of the customer's account.",
+                        mandate=mandate.name,
+                        error=error,
+                    )
+                ) from error
+
+    @api.constrains("date_signature", "state")
+    def _check_date_signature(self):
+        today = fields.Date.context_today(self)
+        for mandate in self.filtered("date_signature"):
+            if mandate.date_signature > today:
+                raise ValidationError(
+                    self.env._(
+                        "Mandate %(mandate)s is signed on %(date)s, in the future: "
+                        "enter the date the customer signed it.",
+                        mandate=mandate.name,
+                        date=mandate.date_signature,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") in ("/", False):
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company or self.env.company)
+                    .next_by_code("sepa.mandate")
+                )
+            self._check_name_free(
+                vals["name"], vals.get("company_id") or self.env.company.id
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "name" in vals:
+            for company in self.company_id:
+                self._check_name_free(vals["name"], company.id, exclude=self)
+        if {"name", "partner_bank_id"} & vals.keys():
+            self._remember_amendment(vals)
+        return super().write(vals)
+
+    def _check_name_free(self, name, company_id, exclude=None):
+        """Raise if another mandate of the company has the reference ``name``; the
+        database refuses it as well, with a less helpful message."""
+        domain = [("name", "=", name), ("company_id", "=", company_id)]
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        # sudo: the mandate holding the reference may be one the user cannot read.
+        if self.sudo().with_context(active_test=False).search_count(domain, limit=1):
+            raise ValidationError(
+                self.env._(
+                    "Another mandate already has the reference %(umr)s: a mandate "
+                    "reference (UMR) identifies one mandate of the creditor. Choose "
+                    "another one or leave it empty to take the next number.",
+                    umr=name,
+                )
+            )
+
+    def _remember_amendment(self, vals):
+        """Keep the reference and account of collected mandates that ``vals`` changes,
+        for the next collection to report them; the first value changed is kept."""
+        new_bank = self.env["res.partner.bank"].browse(vals.get("partner_bank_id"))
+        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
+            if (
+                "name" in vals
+                and vals["name"] != mandate.name
+                and not mandate.previous_umr
+            ):
+                mandate.previous_umr = mandate.name
+            old_bank = mandate.partner_bank_id
+            if not new_bank or new_bank == old_bank or mandate.previous_iban:
+                continue
+            if old_bank.bank_bic and new_bank.bank_bic != old_bank.bank_bic:
+                mandate.amendment_smnda = True
+            else:
+                mandate.previous_iban = old_bank.sanitized_acc_number
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if any(mandate.state != "draft" for mandate in self):
+            raise UserError(
+                self.env._(
+                    "Only draft mandates can be deleted; revoke or cancel the others "
+                    "so that their collections keep their mandate."
+                )
+            )
+
+    # -- Lifecycle -------------------------------------------------------------------
+
+    def action_validate(self):
+        for mandate in self:
+            if mandate.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Mandate %(mandate)s is not a draft.", mandate=mandate.name
+                    )
+                )
+            if not mandate.date_signature:
+                raise UserError(
+                    self.env._(
+                        "Enter the date the customer signed mandate %(mandate)s "
+                        "before validating it.",
+                        mandate=mandate.name,
+                    )
+                )
+        self.state = "valid"
+        self._link_waiting_subscriptions()
+
+    def _link_waiting_subscriptions(self):
+        """Give the mandate to the customer's subscriptions paid by SEPA without one."""
+        # sudo: an accountant validating the mandate may only read subscriptions.
+        subscriptions = (
+            self.env["recurring.subscription"]
+            .sudo()
+            .search(
+                [
+                    ("payment_method", "=", "sepa"),
+                    ("mandate_id", "=", False),
+                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+        )
+        for sub in subscriptions:
+            sub.mandate_id = self.filtered(
+                lambda m, sub=sub: (
+                    m.commercial_partner_id == sub.commercial_partner_id
+                    and m.company_id == sub.company_id
+                )
+            )[:1]
+
+    def action_revoke(self):
+        self._check_state_in(("valid",))
+        self.state = "revoked"
+
+    def action_cancel(self):
+        self._check_state_in(("draft", "valid"))
+        self.state = "cancelled"
+
+    def action_draft(self):
+        self._check_state_in(("cancelled",))
+        self.filtered(lambda m: not m.date_last_collection).state = "draft"
+
+    def _check_state_in(self, states):
+        for mandate in self:
+            if mandate.state not in states:
+                raise UserError(
+                    self.env._(
+                        "Mandate %(mandate)s is %(state)s: this action is not "
+                        "possible in that state.",
+                        mandate=mandate.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[mandate.state],
+                    )
+                )
+
+    def _check_usable(self, partner=None, company=None):
+        """Raise unless the mandates can be collected for ``partner`` and ``company``."""
+        for mandate in self:
+            if mandate.state != "valid":
+                raise ValidationError(
+                    self.env._(
+                        "Mandate %(mandate)s is %(state)s: it cannot be collected. "
+                        "Have the customer sign a new mandate.",
+                        mandate=mandate.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[mandate.state],
+                    )
+                )
+            if partner and partner.commercial_partner_id != (
+                mandate.commercial_partner_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Mandate %(mandate)s was signed by %(signer)s, not by "
+                        "%(partner)s: use a mandate of %(partner)s.",
+                        mandate=mandate.name,
+                        signer=mandate.partner_id.display_name,
+                        partner=partner.display_name,
+                    )
+                )
+            if company and company != mandate.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Mandate %(mandate)s belongs to %(mandate_company)s, not to "
+                        "%(company)s: use a mandate signed for %(company)s.",
+                        mandate=mandate.name,
+                        mandate_company=mandate.company_id.name,
+                        company=company.name,
+                    )
+                )
+
+    def _sequence_type(self):
+        """The sequence type (FRST, RCUR, OOFF) of the next collection."""
+        self.ensure_one()
+        if self.mandate_type == "oneoff":
+            return "OOFF"
+        return "FRST" if self.sequence_state == "first" else "RCUR"
+
+    def _amendment(self):
+        """The engine amendment the next collection reports, or None."""
+        self.ensure_one()
+        if not (
+            self.previous_umr
+            or self.previous_iban
+            or self.previous_creditor_identifier
+            or self.amendment_smnda
+        ):
+            return None
+        return Amendment(
+            original_umr=self.previous_umr or None,
+            original_debtor_iban=self.previous_iban or None,
+            original_creditor_id=self.previous_creditor_identifier or None,
+            smnda=self.amendment_smnda and not self.previous_iban,
+        )
+
+    def _register_collection(self, collection_date):
+        """Record a collection sent on ``collection_date``: the amendments are
+        reported, the next collection is recurring, a one-off mandate is used up."""
+        for mandate in self:
+            vals = {
+                "sequence_state": "recurring",
+                "previous_umr": False,
+                "previous_iban": False,
+                "previous_creditor_identifier": False,
+                "amendment_smnda": False,
+                "date_last_collection": max(
+                    collection_date, mandate.date_last_collection or collection_date
+                ),
+            }
+            if mandate.mandate_type == "oneoff":
+                vals["state"] = "expired"
+            mandate.write(vals)
+
+    @api.model
+    def _cron_expire(self):
+        """Expire the valid mandates unused for 36 months (since their last
+        collection, or since their signature if never collected).
+
+        One batch per run: the cron runner commits and runs the job again while
+        mandates remain.
+        """
+        limit = fields.Date.context_today(self) - relativedelta(months=EXPIRY_MONTHS)
+        domain = [
+            ("state", "=", "valid"),
+            "|",
+            ("date_last_collection", "<", limit),
+            "&",
+            ("date_last_collection", "=", False),
+            ("date_signature", "<", limit),
+        ]
+        total = self.search_count(domain)
+        mandates = self.search(domain, limit=CRON_BATCH_SIZE)
+        mandates.state = "expired"
+        message = self.env._(
+            "Expired: not collected for %(months)s months.", months=EXPIRY_MONTHS
+        )
+        mandates._message_log_batch(bodies=dict.fromkeys(mandates.ids, message))
+        self.env["ir.cron"]._notify_progress(
+            done=len(mandates), remaining=total - len(mandates)
+        )
+
+    def action_view_subscriptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "recurring_billing.recurring_subscription_action"
+        )
+        action["domain"] = [("mandate_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action

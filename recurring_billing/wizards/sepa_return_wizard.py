@@ -1,0 +1,233 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES, mandate_action
+
+
+class SepaReturnWizard(models.TransientModel):
+    _name = "sepa.return.wizard"
+    _description = "Record a SEPA Direct Debit Return"
+
+    line_id = fields.Many2one(
+        "sepa.debit.batch.line",
+        "Direct Debit",
+        required=True,
+        domain="[('state', '=', 'sent')]",
+    )
+    company_id = fields.Many2one(related="line_id.company_id")
+    currency_id = fields.Many2one(related="line_id.currency_id")
+    invoice_id = fields.Many2one(related="line_id.invoice_id")
+    amount = fields.Monetary(related="line_id.amount", currency_field="currency_id")
+    return_type = fields.Selection(list(RETURN_TYPES), required=True, default="return")
+    reason_code = fields.Selection(
+        [(code, label) for code, label, _action in REASON_CODES],
+        "Reason",
+        required=True,
+    )
+    date_return = fields.Date(
+        "Return Date", required=True, default=fields.Date.context_today
+    )
+    fee_amount = fields.Monetary("Bank Fees", currency_field="currency_id")
+    fee_account_id = fields.Many2one(
+        "account.account",
+        "Bank Fee Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+    )
+    reason_effect = fields.Char(compute="_compute_reason_effect")
+
+    @api.depends("reason_code", "company_id")
+    def _compute_reason_effect(self):
+        for wizard in self:
+            action = wizard.reason_code and mandate_action(wizard.reason_code)
+            wizard.reason_effect = {
+                "stop": self.env._(
+                    "The mandate is revoked: no more collections on it."
+                ),
+                "retry": self.env._(
+                    "The invoice is debited again after %(days)s days, up to "
+                    "%(retries)s times.",
+                    days=wizard.company_id.sepa_retry_interval_days,
+                    retries=wizard.company_id.sepa_retry_max,
+                ),
+                "manual": self.env._(
+                    "The invoice is not debited again automatically: collect it "
+                    "another way."
+                ),
+            }.get(action, False)
+
+    def action_confirm(self):
+        self.ensure_one()
+        line = self.line_id
+        if line.state != "sent" or not line.payment_id:
+            raise UserError(
+                self.env._(
+                    "Only a collected direct debit can be returned; %(debit)s is not.",
+                    debit=line.end_to_end_id,
+                )
+            )
+        if self.fee_amount < 0:
+            raise UserError(self.env._("The bank fees cannot be negative."))
+        if self.fee_amount and not self.fee_account_id:
+            raise UserError(
+                self.env._("Choose the expense account the bank fees are booked on.")
+            )
+        if self.date_return < line.date_collection - timedelta(days=5):
+            raise UserError(
+                self.env._(
+                    "The return date %(date)s is long before the collection date "
+                    "%(collection)s: check it.",
+                    date=self.date_return,
+                    collection=line.date_collection,
+                )
+            )
+        reversal = self._reverse_payment()
+        fee_move = self._book_fees()
+        line.write(
+            {
+                "state": "returned",
+                "return_type": self.return_type,
+                "return_reason_code": self.reason_code,
+                "date_return": self.date_return,
+                "return_fee": self.fee_amount,
+                "return_move_id": reversal.id,
+                "fee_move_id": fee_move.id,
+            }
+        )
+        self._apply_to_mandate()
+        return True
+
+    def _reverse_payment(self):
+        """Cancel the payment with a reversal entry: the invoice is open again."""
+        payment = self.line_id.payment_id
+        reversal = payment.move_id._reverse_moves(
+            [
+                {
+                    "date": max(self.date_return, payment.date),
+                    "ref": self.env._(
+                        "SEPA %(type)s %(code)s of %(payment)s",
+                        type=dict(
+                            self._fields["return_type"]._description_selection(self.env)
+                        )[self.return_type].lower(),
+                        code=self.reason_code,
+                        payment=payment.name,
+                    ),
+                }
+            ],
+            cancel=True,
+        )
+        payment.action_reject()
+        return reversal
+
+    def _book_fees(self):
+        if not self.fee_amount:
+            return self.env["account.move"]
+        line = self.line_id
+        payment = line.payment_id
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": payment.journal_id.id,
+                "date": max(self.date_return, payment.date),
+                "ref": self.env._(
+                    "Bank fees of the SEPA return of %(debit)s",
+                    debit=line.end_to_end_id,
+                ),
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "name": self.env._("SEPA return fees"),
+                            "account_id": self.fee_account_id.id,
+                            "debit": self.fee_amount,
+                        }
+                    ),
+                    fields.Command.create(
+                        {
+                            "name": self.env._("SEPA return fees"),
+                            "account_id": payment.outstanding_account_id.id,
+                            "credit": self.fee_amount,
+                        }
+                    ),
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _apply_to_mandate(self):
+        """Act on the mandate, the invoice and the subscription as the reason says."""
+        line = self.line_id
+        invoice = line.invoice_id
+        mandate = line.mandate_id
+        company = line.company_id
+        action = mandate_action(self.reason_code)
+        reason = dict(self._fields["reason_code"]._description_selection(self.env))[
+            self.reason_code
+        ]
+        kind = dict(self._fields["return_type"]._description_selection(self.env))[
+            self.return_type
+        ]
+        message = self.env._(
+            "SEPA Direct Debit %(debit)s of %(amount)s %(currency)s: %(kind)s on "
+            "%(date)s, %(reason)s.",
+            debit=line.end_to_end_id,
+            amount=line.amount,
+            currency=line.currency_id.name,
+            kind=kind,
+            date=self.date_return,
+            reason=reason,
+        )
+        if self.return_type == "reject" and line.sequence_type == "frst":
+            # The first collection never happened: the next one is a first one too.
+            mandate.sequence_state = "first"
+        failed = False
+        if action == "stop":
+            if mandate.state == "valid":
+                mandate.state = "revoked"
+            invoice.sepa_no_retry = True
+            failed = True
+        elif action == "retry":
+            retries = invoice.sepa_retry_count + 1
+            if retries > company.sepa_retry_max:
+                invoice.sepa_no_retry = True
+                failed = True
+            else:
+                invoice.write(
+                    {
+                        "sepa_retry_count": retries,
+                        "sepa_date_retry": self.date_return
+                        + timedelta(days=company.sepa_retry_interval_days),
+                    }
+                )
+        else:
+            invoice.sepa_no_retry = True
+            failed = True
+        invoice.message_post(body=message)
+        mandate.message_post(body=message)
+        line.batch_id.message_post(body=message)
+        if failed:
+            self._flag_payment_failed(message)
+
+    def _flag_payment_failed(self, message):
+        invoice = self.line_id.invoice_id
+        # sudo: the accountant recording the return may only read subscriptions;
+        # flagging the failed payment is part of recording it.
+        subscription = invoice.subscription_id.sudo()
+        record = subscription or invoice
+        if subscription:
+            subscription.sepa_payment_failed = True
+        record.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("SEPA Direct Debit failed"),
+            note=self.env._(
+                "%(message)s Invoice %(invoice)s is not debited again: contact the "
+                "customer and collect it another way.",
+                message=message,
+                invoice=invoice.name,
+            ),
+            user_id=(
+                subscription.user_id or invoice.invoice_user_id or self.env.user
+            ).id,
+        )
