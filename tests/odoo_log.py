@@ -82,8 +82,10 @@ def report(run, addons):
     if run.problems:
         lines.append(f"odoo: {len(run.problems)} WARNING/ERROR line(s) logged:")
         lines.extend(f"  {problem}" for problem in run.problems[:40])
+    problems = f", {len(run.problems)} WARNING/ERROR lines" if run.problems else ""
     lines.append(
         f"odoo: {passed} passed, {max(failed, run.failures_total)} failed ({detail})"
+        + problems
     )
     return lines, ok
 

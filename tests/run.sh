@@ -14,6 +14,7 @@ ADDONS=(recurring_billing mrr_analytics)
 OUT=${TEST_OUT:-$ROOT/.ci/out}
 DB_PREFIX=${TEST_DB_PREFIX:-rbtest_$$}
 mkdir -p "$OUT"
+rm -f "$OUT"/*.log "$OUT"/*.out "$OUT"/*.xml  # Odoo appends to its log files
 cd "$ROOT" || exit 2
 
 summary=()
@@ -55,6 +56,14 @@ lint_errors=0
     || lint_errors=$((lint_errors + 1))
 "$ODOO_PYTHON" tests/check_xml.py "${ADDONS[@]}" || lint_errors=$((lint_errors + 1))
 "$ODOO_PYTHON" setup/gen_readme.py --check "${ADDONS[@]}" || lint_errors=$((lint_errors + 1))
+# XML style: prettier with its XML plugin, installed beside it (npm i prettier @prettier/plugin-xml).
+if prettier_bin=$(command -v "${PRETTIER:-prettier}"); then
+    xml_plugin="$(dirname "$(readlink -f "$prettier_bin")")/../../@prettier/plugin-xml/src/plugin.js"
+    "$prettier_bin" --plugin="$xml_plugin" --check --log-level=warn \
+        "recurring_billing/**/*.xml" "mrr_analytics/**/*.xml" || lint_errors=$((lint_errors + 1))
+else
+    echo "prettier not found: XML style not checked (npm i -g prettier @prettier/plugin-xml)"
+fi
 if [ "$lint_errors" -eq 0 ]; then pass "lint: ok"; else fail "lint: $lint_errors tool(s) failed"; fi
 
 # -- Pure engine tests -----------------------------------------------------------------
@@ -78,7 +87,8 @@ dropdbs() { for db in "$DB_PREFIX" "${DB_PREFIX}_nodemo"; do dropdb --if-exists 
 trap dropdbs EXIT
 
 echo "== odoo tests (database $DB_PREFIX) =="
-odoo -d "$DB_PREFIX" -i "$addons_csv" --test-enable --log-level=test \
+test_tags=$(printf '/%s,' "${ADDONS[@]}")
+odoo -d "$DB_PREFIX" -i "$addons_csv" --test-enable --test-tags="${test_tags%,}" --log-level=test \
     --logfile="$OUT/odoo-test.log"
 test_line=$("$ODOO_PYTHON" tests/odoo_log.py "$OUT/odoo-test.log" "${ADDONS[@]}")
 test_rc=$?

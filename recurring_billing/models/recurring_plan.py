@@ -137,7 +137,11 @@ class RecurringPlan(models.Model):
                         "to 1 or more.",
                         plan=plan.name,
                         count=plan.interval_count,
-                        unit=plan.interval_unit,
+                        unit=dict(
+                            plan._fields["interval_unit"]._description_selection(
+                                plan.env
+                            )
+                        )[plan.interval_unit].lower(),
                     )
                 )
             if plan.trial_days < 0:

@@ -1,4 +1,3 @@
-from contextlib import contextmanager
 from fractions import Fraction
 
 from odoo import api, fields, models
@@ -6,7 +5,6 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine.periods import billing_date, period, period_index_at
 
-TRACKING_KEY = "recurring_mrr_tracking"
 LIVE_STATES = ("trial", "active", "paused")
 
 
@@ -97,6 +95,7 @@ class RecurringSubscription(models.Model):
         "Start Date", required=True, default=fields.Date.context_today, tracking=True
     )
     date_trial_end = fields.Date("Trial End", copy=False, tracking=True)
+    trial_reminder_sent = fields.Boolean(copy=False)
     date_anchor = fields.Date(
         "Period Anchor",
         copy=False,
@@ -255,21 +254,6 @@ class RecurringSubscription(models.Model):
             sub.amount_tax = tax
             sub.amount_total = sub.amount_untaxed + tax
 
-    @api.depends("line_ids.tax_ids", "line_ids.price_subtotal")
-    def _compute_amount_tax(self):
-        for sub in self:
-            tax = 0.0
-            for line in sub.line_ids:
-                taxes = line.tax_ids.compute_all(
-                    line.price_subtotal,
-                    currency=sub.currency_id,
-                    product=line.product_id,
-                    partner=sub.partner_invoice_id,
-                )
-                tax += taxes["total_included"] - taxes["total_excluded"]
-            sub.amount_tax = tax
-            sub.amount_total = sub.amount_untaxed + tax
-
     @api.depends(
         "state", "amount_untaxed", "plan_id.interval_unit", "plan_id.interval_count"
     )
@@ -306,7 +290,7 @@ class RecurringSubscription(models.Model):
             )
 
     def _compute_current_period(self):
-        today = fields.Date.context_today(self)
+        today = self._today()
         for sub in self:
             current = None
             if sub.date_anchor and sub.state in LIVE_STATES:
@@ -328,6 +312,17 @@ class RecurringSubscription(models.Model):
         for sub in self:
             sub.invoice_count = counts.get(sub, 0)
 
+    def _today(self):
+        """The day changes take effect: today, or the ``recurring_today`` of the context.
+
+        Data loads (demo data, migrations from another tool) replay a history by setting
+        that key; the user interface never does.
+        """
+        forced = self.env.context.get("recurring_today")
+        return (
+            fields.Date.to_date(forced) if forced else fields.Date.context_today(self)
+        )
+
     def _period(self, index):
         """The ``index``-th billing period from the anchor, or None without anchor."""
         self.ensure_one()
@@ -335,49 +330,6 @@ class RecurringSubscription(models.Model):
             return None
         plan = self.plan_id
         return period(self.date_anchor, plan.interval_unit, plan.interval_count, index)
-
-    # -- MRR change log ----------------------------------------------------------------
-
-    @contextmanager
-    def _mrr_tracking(self, event_type, date=None, always=False):
-        """Log one change-log row per subscription whose MRR the block changes.
-
-        ``always`` logs a row even when the MRR stays the same (lifecycle steps such as a
-        trial start). Nested blocks and the writes inside them are logged once, by the
-        outermost block, with its event type.
-        """
-        if self.env.context.get(TRACKING_KEY):
-            yield self
-            return
-        before = {sub.id: (sub.mrr, sub.state) for sub in self}
-        tracked = self.with_context(**{TRACKING_KEY: True})
-        yield tracked
-        self.env["recurring.subscription.event"]._log_changes(
-            tracked.exists(), before, event_type, date=date, always=always
-        )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(vals.get("company_id"))
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    company or self.env.company
-                ).next_by_code("recurring.subscription") or self.env._("New")
-        if self.env.context.get(TRACKING_KEY):
-            return super().create(vals_list)
-        subs = super(
-            RecurringSubscription, self.with_context(**{TRACKING_KEY: True})
-        ).create(vals_list)
-        # Imported live subscriptions enter the change log with their MRR.
-        self.env["recurring.subscription.event"]._log_changes(subs, {}, "create")
-        return subs.with_env(self.env)
-
-    def write(self, vals):
-        if self.env.context.get(TRACKING_KEY):
-            return super().write(vals)
-        with self._mrr_tracking("change") as tracked:
-            return super(RecurringSubscription, tracked).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

@@ -34,7 +34,7 @@ class RecurringSubscription(models.Model):
                         line.price_unit,
                         self.currency_id,
                         self.company_id,
-                        fields.Date.context_today(self),
+                        self._today(),
                     ),
                 }
             )
@@ -54,7 +54,7 @@ class RecurringSubscription(models.Model):
                 plan.amount,
                 self.currency_id,
                 self.company_id,
-                fields.Date.context_today(self),
+                self._today(),
             )
         return float(plan._monthly_factor()) * amount
 
@@ -65,6 +65,8 @@ class RecurringSubscription(models.Model):
         current period, where it stays visible and revocable until then.
         """
         self.ensure_one()
+        if isinstance(plan, int):
+            plan = self.env["recurring.plan"].browse(plan)
         self._check_states(("trial", "active"), self.env._("changed"))
         if plan == self.plan_id:
             raise UserError(
@@ -95,6 +97,9 @@ class RecurringSubscription(models.Model):
             )
             return True
         event_type = "upgrade" if upgrade else "downgrade"
+        today = self._today()
+        billed_period = self._billed_current_period(today)
+        old_lines = self._proration_lines()
         with self._mrr_tracking(event_type, always=True) as tracked:
             tracked.write(
                 {
@@ -103,6 +108,12 @@ class RecurringSubscription(models.Model):
                     "pending_plan_id": False,
                     "date_pending_change": False,
                 }
+            )
+        if billed_period:
+            # The period is paid in advance: bill or credit the difference for its
+            # remaining days.
+            self._invoice_proration(
+                old_lines, self._proration_lines(), billed_period, today
             )
         return True
 
@@ -114,7 +125,7 @@ class RecurringSubscription(models.Model):
     @api.model
     def _cron_apply_pending_changes(self):
         """Apply the plan changes whose day has come, each dated that day."""
-        today = fields.Date.context_today(self)
+        today = self._today()
         due = self.search(
             [("pending_plan_id", "!=", False), ("date_pending_change", "<=", today)]
         )

@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import create_index
+
+from .recurring_subscription_tracking import TRACKING_KEY
 
 EVENT_TYPES = [
     ("create", "Created"),
@@ -27,7 +30,7 @@ class RecurringSubscriptionEvent(models.Model):
     _rec_name = "event_type"
 
     subscription_id = fields.Many2one(
-        "recurring.subscription", required=True, ondelete="restrict", index=True
+        "recurring.subscription", required=True, ondelete="cascade", index=True
     )
     partner_id = fields.Many2one(
         "res.partner",
@@ -46,8 +49,8 @@ class RecurringSubscriptionEvent(models.Model):
         "On a Free Plan", help="The subscription is live on a freemium plan after it."
     )
     currency_id = fields.Many2one("res.currency", required=True)
-    mrr_before = fields.Monetary(currency_field="currency_id")
-    mrr_after = fields.Monetary(currency_field="currency_id")
+    mrr_before = fields.Monetary("MRR Before", currency_field="currency_id")
+    mrr_after = fields.Monetary("MRR After", currency_field="currency_id")
     company_currency_id = fields.Many2one("res.currency", required=True)
     mrr_before_company = fields.Monetary(
         "MRR Before (company currency)", currency_field="company_currency_id"
@@ -58,44 +61,64 @@ class RecurringSubscriptionEvent(models.Model):
     mrr_delta_company = fields.Monetary(
         "MRR Change", currency_field="company_currency_id"
     )
+    user_id = fields.Many2one(
+        "res.users", "Salesperson", help="At the time of the change."
+    )
+    country_id = fields.Many2one(
+        "res.country", "Customer Country", help="At the time of the change."
+    )
+
+    def init(self):
+        # The analytics replay a subscription's history in this order.
+        create_index(
+            self.env.cr,
+            "recurring_subscription_event_subscription_date_index",
+            self._table,
+            ["subscription_id", "date", "id"],
+        )
 
     @api.model
     def _log_changes(self, subscriptions, before, event_type, date=None, always=False):
         """Append a row per subscription whose MRR changed (every one if ``always``).
 
-        ``before`` maps subscription ids to their (MRR, state) before the change; an id
-        not in it was created by the change. The company-currency amount is converted at
-        the rate of ``date`` only when the MRR changes: a later rate never moves it.
+        ``before`` maps subscription ids to their (MRR, state, commercial partner) before
+        the change; an id not in it was created by the change. The company-currency
+        amount is converted at the rate of ``date`` only when the MRR changes: a later
+        rate never moves it. A subscription moved to another customer leaves the old
+        one (its MRR to 0) and joins the new one, in two rows.
         """
-        date = date or fields.Date.context_today(self)
+        date = date or self.env["recurring.subscription"]._today()
         vals_list = []
         for sub in subscriptions:
-            mrr_before, state_before = before.get(sub.id, (0.0, False))
-            if not always and sub.currency_id.compare_amounts(sub.mrr, mrr_before) == 0:
+            mrr_before, state_before, partner_before = before.get(
+                sub.id, (0.0, False, sub.commercial_partner_id)
+            )
+            mrr_before_company = sub.mrr_company
+            moved = partner_before != sub.commercial_partner_id
+            if moved and mrr_before_company:
+                vals_list.append(
+                    sub._event_vals(date, event_type, state_before, mrr_before, 0.0)
+                    | {
+                        "partner_id": partner_before.id,
+                        "mrr_before_company": mrr_before_company,
+                        "mrr_after_company": 0.0,
+                        "mrr_delta_company": -mrr_before_company,
+                    }
+                )
+                mrr_before, mrr_before_company = 0.0, 0.0
+            unchanged = sub.currency_id.compare_amounts(sub.mrr, mrr_before) == 0
+            if unchanged and not always and not moved:
                 continue
             company = sub.company_id
-            mrr_before_company = sub.mrr_company
-            if sub.currency_id.compare_amounts(sub.mrr, mrr_before) == 0:
+            if unchanged:
                 mrr_after_company = mrr_before_company
             else:
                 mrr_after_company = sub.currency_id._convert(
                     sub.mrr, company.currency_id, company, date
                 )
             vals_list.append(
-                {
-                    "subscription_id": sub.id,
-                    "partner_id": sub.commercial_partner_id.id,
-                    "company_id": company.id,
-                    "plan_id": sub.plan_id.id,
-                    "date": date,
-                    "event_type": event_type,
-                    "state_before": state_before or "",
-                    "state_after": sub.state,
-                    "is_free": sub.plan_id.is_free and sub.state == "active",
-                    "currency_id": sub.currency_id.id,
-                    "mrr_before": mrr_before,
-                    "mrr_after": sub.mrr,
-                    "company_currency_id": company.currency_id.id,
+                sub._event_vals(date, event_type, state_before, mrr_before, sub.mrr)
+                | {
                     "mrr_before_company": mrr_before_company,
                     "mrr_after_company": mrr_after_company,
                     "mrr_delta_company": mrr_after_company - mrr_before_company,
@@ -103,9 +126,7 @@ class RecurringSubscriptionEvent(models.Model):
             )
             if mrr_after_company != sub.mrr_company:
                 # The amount the next change starts from, whatever the rates do.
-                sub.with_context(
-                    recurring_mrr_tracking=True
-                ).mrr_company = mrr_after_company
+                sub.with_context(**{TRACKING_KEY: True}).mrr_company = mrr_after_company
         return self.create(vals_list)
 
     def write(self, vals):

@@ -113,7 +113,7 @@ class RecurringSubscription(models.Model):
         """End the trial on ``day`` (its planned end by default): paid service begins."""
         self._check_states(("trial",), self.env._("converted"))
         for sub in self:
-            when = day or sub.date_trial_end or fields.Date.context_today(sub)
+            when = day or sub.date_trial_end or sub._today()
             if (
                 sub.plan_id.trial_requires_payment_method
                 and sub.payment_method == "manual"
@@ -132,7 +132,7 @@ class RecurringSubscription(models.Model):
     def action_pause(self, date_resume=None):
         """Pause active subscriptions; they resume on ``date_resume`` if given."""
         self._check_states(("active",), self.env._("paused"))
-        today = fields.Date.context_today(self)
+        today = self._today()
         if date_resume and date_resume <= today:
             raise UserError(
                 self.env._(
@@ -148,16 +148,20 @@ class RecurringSubscription(models.Model):
     def action_resume(self):
         """Resume paused subscriptions: a new period starts today."""
         self._check_states(("paused",), self.env._("resumed"))
-        today = fields.Date.context_today(self)
+        today = self._today()
         for sub in self:
             with sub._mrr_tracking("resume", today, True) as tracked:
                 tracked.write(sub._paid_period_vals(today))
         return True
 
-    def action_cancel(self, reason=None, at_period_end=False):
-        """Cancel now, or at the end of the current period (active ones, revocable)."""
+    def action_cancel(self, reason=None, at_period_end=False, credit_unused=False):
+        """Cancel now, or at the end of the current period (active ones, revocable).
+
+        With ``credit_unused``, cancelling now credits the days of the current period,
+        already invoiced in advance, after today.
+        """
         self._check_states(("trial", "active", "paused"), self.env._("cancelled"))
-        today = fields.Date.context_today(self)
+        today = self._today()
         if at_period_end:
             self._check_states(("active",), self.env._("cancelled at period end"))
             for sub in self:
@@ -175,6 +179,12 @@ class RecurringSubscription(models.Model):
                     )
                 )
             return True
+        unused = {}
+        if credit_unused:
+            for sub in self:
+                billed_period = sub._billed_current_period(today)
+                if billed_period:
+                    unused[sub] = (sub._proration_lines(), billed_period)
         with self._mrr_tracking("cancel", today, True) as tracked:
             tracked.write(
                 {
@@ -185,6 +195,8 @@ class RecurringSubscription(models.Model):
                     "date_resume": False,
                 }
             )
+        for sub, (lines, billed_period) in unused.items():
+            sub._credit_unused_days(lines, billed_period, today)
         return True
 
     def action_revoke_cancel(self):
@@ -208,7 +220,7 @@ class RecurringSubscription(models.Model):
         """Bring cancelled subscriptions back: a new period starts today."""
         self._check_states(("cancelled",), self.env._("reactivated"))
         self._check_billable()
-        today = fields.Date.context_today(self)
+        today = self._today()
         for sub in self:
             with sub._mrr_tracking("reactivation", today, True) as tracked:
                 tracked.write(sub._paid_period_vals(today))
@@ -241,7 +253,8 @@ class RecurringSubscription(models.Model):
     def _cron_lifecycle(self):
         """Daily: scheduled plan changes, trials ending, resumes, ends of service."""
         self._cron_apply_pending_changes()
-        today = fields.Date.context_today(self)
+        today = self._today()
+        self._send_trial_reminders(today)
         trials = self.search([("state", "=", "trial"), ("date_trial_end", "<=", today)])
         for sub in trials:
             sub._run_step(sub.action_convert_trial)
@@ -255,8 +268,29 @@ class RecurringSubscription(models.Model):
         for sub in ending:
             sub._run_step(sub._end_of_service)
 
+    def _send_trial_reminders(self, today):
+        """E-mail customers whose trial ends within their plan's reminder days."""
+        template = self.env.ref("recurring_billing.mail_template_trial_ending")
+        trials = self.search(
+            [("state", "=", "trial"), ("trial_reminder_sent", "=", False)]
+        )
+        due = trials.filtered(
+            lambda sub: (
+                sub.date_trial_end - timedelta(days=sub.plan_id.trial_reminder_days)
+                <= today
+            )
+        )
+        for sub in due:
+            sub.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        due.write({"trial_reminder_sent": True})
+
     def _end_of_service(self):
         self.ensure_one()
+        # Periods billed in arrears are invoiced the day after they end: the last one
+        # is due now, and must be billed before the subscription stops being active.
+        due = self._due_periods(self._today())
+        if due:
+            self._invoice_periods(due)
         event_type = "cancel" if self.cancel_at_period_end else "end"
         with self._mrr_tracking(event_type, self.date_end, True) as tracked:
             tracked.write({"state": "cancelled", "cancel_at_period_end": False})

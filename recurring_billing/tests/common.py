@@ -1,8 +1,13 @@
+from contextlib import contextmanager
 from datetime import date
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo import Command
+from odoo.exceptions import UserError
+from odoo.service.model import _as_validation_error
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -41,7 +46,9 @@ class RecurringCommon(AccountTestInvoicingCommon):
                 "max_quantity": 10,
             }
         )
-        cls.customer = cls.env["res.partner"].create({"name": "Customer A"})
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Customer A", "street": "1 rue de la Paix", "city": "Paris"}
+        )
 
     @classmethod
     def _create_plan(cls, name, code, product, price, **values):
@@ -72,6 +79,25 @@ class RecurringCommon(AccountTestInvoicingCommon):
             }
         )
 
+    @contextmanager
+    def assertRefused(self, message):
+        """The block fails with ``message`` as the user sees it, and writes nothing.
+
+        A database constraint surfaces to users as the ValidationError Odoo's RPC layer
+        makes of it; Python checks raise UserError/ValidationError themselves.
+        """
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                yield
+        except IntegrityError as error:
+            shown = str(_as_validation_error(self.env, error))
+        except UserError as error:
+            shown = str(error)
+        else:
+            self.fail(f"not refused: expected {message!r}")
+        self.assertRegex(shown, message)
+        self.env.invalidate_all()
+
     def assertEvents(self, subscription, expected):
         """The change log of ``subscription``, oldest first, as (date, type, before, after)."""
         events = subscription.event_ids.sorted(lambda e: (e.date, e.id))
@@ -89,7 +115,14 @@ class RecurringCommon(AccountTestInvoicingCommon):
         Returns the subscriptions of customers A to E.
         """
         partners = self.env["res.partner"].create(
-            [{"name": f"Customer {letter}"} for letter in "ABCDE"]
+            [
+                {
+                    "name": f"Customer {letter}",
+                    "street": "2 Main Street",
+                    "city": "Lyon",
+                }
+                for letter in "ABCDE"
+            ]
         )
         a, b, c, d, e = partners
         cron = self.env["recurring.subscription"]._cron_lifecycle

@@ -178,3 +178,35 @@ class TestLifecycle(RecurringCommon):
             sub.action_start()
         self.assertEqual(sub.state, "draft")
         self.assertFalse(sub.event_ids)
+
+    def test_trial_reminder_is_mailed_once_before_the_trial_ends(self):
+        self.customer.email = "customer@example.com"
+        sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-01-30"):
+            self.env["recurring.subscription"]._cron_lifecycle()
+        self.assertFalse(sub.trial_reminder_sent)
+        with freeze_time("2026-01-31"):
+            self.env["recurring.subscription"]._cron_lifecycle()
+            self.env["recurring.subscription"]._cron_lifecycle()
+        reminders = sub.message_ids.filtered(lambda m: "ends on" in (m.subject or ""))
+        self.assertEqual(len(reminders), 1)
+        self.assertIn(self.customer, reminders.partner_ids)
+        self.assertTrue(sub.trial_reminder_sent)
+
+    def test_last_arrears_period_is_invoiced_before_the_subscription_ends(self):
+        self.plan_basic.billing_mode = "arrears"
+        sub = self._subscription(self.plan_basic, start=date(2026, 1, 10))
+        sub.action_start()
+        with freeze_time("2026-02-10"):
+            sub.action_invoice_now()
+        with freeze_time("2026-02-20"):
+            sub.action_cancel(at_period_end=True)
+        self.assertEqual(sub.date_end, date(2026, 3, 9))
+        with freeze_time("2026-03-10"):
+            self.env["recurring.subscription"]._cron_lifecycle()
+        self.assertEqual(sub.state, "cancelled")
+        self.assertEqual(
+            sorted(sub.invoice_ids.mapped("invoice_date")),
+            [date(2026, 2, 10), date(2026, 3, 10)],
+        )

@@ -19,10 +19,17 @@ class RecurringCancelWizard(models.TransientModel):
         default="period_end",
     )
     reason_id = fields.Many2one("recurring.cancel.reason", required=True)
+    credit_unused = fields.Boolean(
+        "Credit unused days",
+        help="Issue a credit note for the days of the current period, already "
+        "invoiced, after today.",
+    )
 
     def action_confirm(self):
         self.ensure_one()
         self.subscription_ids.action_cancel(
-            reason=self.reason_id, at_period_end=self.when == "period_end"
+            reason=self.reason_id,
+            at_period_end=self.when == "period_end",
+            credit_unused=self.when == "now" and self.credit_unused,
         )
         return {"type": "ir.actions.act_window_close"}
