@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
-from .mrr_metric import CUSTOMER_MONTHS
+from .mrr_metric import company_months
 
 
 class MrrCohort(models.Model):
@@ -49,26 +49,34 @@ class MrrCohort(models.Model):
                 SQL.identifier(self._table),
                 SQL(
                     """
-                    WITH %s, firsts AS (
+                    WITH firsts AS (
                         SELECT company_id, partner_id,
                                date_trunc('month', MIN(date))::date AS cohort_month
                           FROM mrr_movement
                          WHERE mrr_after > 0
                          GROUP BY company_id, partner_id
-                    ), cells AS (
-                        SELECT f.company_id, f.cohort_month, m.month,
-                               COUNT(*) AS cohort_size,
-                               COUNT(c.partner_id) AS customers,
-                               COALESCE(SUM(c.mrr), 0) AS mrr
-                          FROM firsts f
+                    ), sizes AS (
+                        SELECT company_id, cohort_month, COUNT(*) AS cohort_size
+                          FROM firsts
+                         GROUP BY company_id, cohort_month
+                    ), retained AS (
+                        SELECT company_id, cohort_month, month,
+                               COUNT(*) AS customers, SUM(mrr) AS mrr
+                          FROM mrr_customer_month
+                         WHERE mrr > 0
+                         GROUP BY company_id, cohort_month, month
+                    ), %s, cells AS (
+                        SELECT s.company_id, s.cohort_month, m.month, s.cohort_size,
+                               COALESCE(r.customers, 0) AS customers,
+                               COALESCE(r.mrr, 0) AS mrr
+                          FROM sizes s
                           JOIN months m
-                            ON m.company_id = f.company_id
-                           AND m.month >= f.cohort_month
-                          LEFT JOIN customers c
-                            ON c.company_id = f.company_id
-                           AND c.partner_id = f.partner_id
-                           AND c.month = m.month
-                         GROUP BY f.company_id, f.cohort_month, m.month
+                            ON m.company_id = s.company_id
+                           AND m.month >= s.cohort_month
+                          LEFT JOIN retained r
+                            ON r.company_id = s.company_id
+                           AND r.cohort_month = s.cohort_month
+                           AND r.month = m.month
                     ), firsts_mrr AS (
                         SELECT cells.*,
                                FIRST_VALUE(mrr) OVER (
@@ -92,7 +100,12 @@ class MrrCohort(models.Model):
                       FROM firsts_mrr fm
                       JOIN res_company company ON company.id = fm.company_id
                     """,
-                    SQL(CUSTOMER_MONTHS),
+                    company_months(
+                        SQL(
+                            "SELECT company_id, month FROM mrr_movement UNION ALL "
+                            "SELECT company_id, month FROM retained"
+                        )
+                    ),
                 ),
             )
         )

@@ -1,29 +1,29 @@
 from odoo import fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
-# Customers' MRR at each month end and the months of each company, shared with the
-# cohort report.
-CUSTOMER_MONTHS = """
-    customers AS (
-        SELECT company_id, partner_id, month, SUM(mrr) AS mrr
-          FROM mrr_snapshot
-         GROUP BY company_id, partner_id, month
-    ), bounds AS (
-        SELECT company_id, MIN(month) AS first_month, MAX(month) AS last_month
-          FROM (
-              SELECT company_id, month FROM mrr_movement
-               UNION ALL
-              SELECT company_id, month FROM mrr_snapshot
-          ) AS known
-         GROUP BY company_id
-    ), months AS (
-        SELECT b.company_id, month::date AS month
-          FROM bounds b
-         CROSS JOIN LATERAL generate_series(
-               b.first_month, b.last_month, interval '1 month'
-         ) AS month
+
+def company_months(known):
+    """Common table expressions ``bounds`` and ``months``: each company's months.
+
+    ``known`` selects (company_id, month) rows; a company's months run from the first
+    to the last of its rows, every month in between included. Shared with the cohorts.
+    """
+    return SQL(
+        """
+        bounds AS (
+            SELECT company_id, MIN(month) AS first_month, MAX(month) AS last_month
+              FROM (%s) AS known
+             GROUP BY company_id
+        ), months AS (
+            SELECT b.company_id, month::date AS month
+              FROM bounds b
+             CROSS JOIN LATERAL generate_series(
+                   b.first_month, b.last_month, interval '1 month'
+             ) AS month
+        )
+        """,
+        known,
     )
-"""
 
 
 class MrrMetric(models.Model):
@@ -110,7 +110,7 @@ class MrrMetric(models.Model):
                 SQL.identifier(self._table),
                 SQL(
                     """
-                    WITH %s, flows AS (
+                    WITH flows AS (
                         SELECT company_id, month,
                                SUM(amount) FILTER (WHERE movement_type = 'new') AS new,
                                SUM(amount) FILTER (WHERE movement_type = 'expansion')
@@ -125,47 +125,38 @@ class MrrMetric(models.Model):
                                    AS churn
                           FROM mrr_movement
                          GROUP BY company_id, month
-                    ), ends AS (
-                        SELECT company_id, month, SUM(mrr) AS mrr_end,
-                               COUNT(*) AS customers_end
-                          FROM customers
-                         GROUP BY company_id, month
-                    ), starts AS (
-                        SELECT s.company_id,
-                               (s.month + interval '1 month')::date AS month,
-                               COUNT(*) AS customers_start,
-                               SUM(s.mrr) AS mrr_start,
-                               COUNT(*) FILTER (WHERE e.partner_id IS NULL)
+                    ), customers AS (
+                        SELECT company_id, month,
+                               SUM(mrr) AS mrr_end,
+                               COUNT(*) FILTER (WHERE mrr > 0) AS customers_end,
+                               SUM(mrr_start) AS mrr_start,
+                               COUNT(*) FILTER (WHERE mrr_start > 0) AS customers_start,
+                               COUNT(*) FILTER (WHERE mrr_start > 0 AND mrr = 0)
                                    AS customers_churned,
-                               SUM(COALESCE(e.mrr, 0)) AS mrr_retained,
-                               SUM(LEAST(COALESCE(e.mrr, 0), s.mrr)) AS mrr_kept
-                          FROM customers s
-                          LEFT JOIN customers e
-                            ON e.company_id = s.company_id
-                           AND e.partner_id = s.partner_id
-                           AND e.month = (s.month + interval '1 month')::date
-                         GROUP BY s.company_id, s.month
-                    ), base AS (
+                               SUM(mrr) FILTER (WHERE mrr_start > 0) AS mrr_retained,
+                               SUM(LEAST(mrr, mrr_start)) FILTER (WHERE mrr_start > 0)
+                                   AS mrr_kept
+                          FROM mrr_customer_month
+                         GROUP BY company_id, month
+                    ), %s, base AS (
                         SELECT m.company_id, m.month, company.currency_id,
-                               COALESCE(st.mrr_start, 0) AS mrr_start,
+                               COALESCE(c.mrr_start, 0) AS mrr_start,
                                COALESCE(f.new, 0) AS new,
                                COALESCE(f.expansion, 0) AS expansion,
                                COALESCE(f.reactivation, 0) AS reactivation,
                                COALESCE(f.contraction, 0) AS contraction,
                                COALESCE(f.churn, 0) AS churn,
-                               COALESCE(en.mrr_end, 0) AS mrr_end,
-                               COALESCE(st.customers_start, 0) AS customers_start,
-                               COALESCE(en.customers_end, 0) AS customers_end,
-                               COALESCE(st.customers_churned, 0) AS customers_churned,
-                               st.mrr_retained, st.mrr_kept
+                               COALESCE(c.mrr_end, 0) AS mrr_end,
+                               COALESCE(c.customers_start, 0) AS customers_start,
+                               COALESCE(c.customers_end, 0) AS customers_end,
+                               COALESCE(c.customers_churned, 0) AS customers_churned,
+                               c.mrr_retained, c.mrr_kept
                           FROM months m
                           JOIN res_company company ON company.id = m.company_id
                           LEFT JOIN flows f
                             ON f.company_id = m.company_id AND f.month = m.month
-                          LEFT JOIN ends en
-                            ON en.company_id = m.company_id AND en.month = m.month
-                          LEFT JOIN starts st
-                            ON st.company_id = m.company_id AND st.month = m.month
+                          LEFT JOIN customers c
+                            ON c.company_id = m.company_id AND c.month = m.month
                     ), rates AS (
                         SELECT base.*,
                                customers_churned::numeric
@@ -195,7 +186,12 @@ class MrrMetric(models.Model):
                            customers_end > 0 AND customers_churned > 0 AS has_ltv
                       FROM rates
                     """,
-                    SQL(CUSTOMER_MONTHS),
+                    company_months(
+                        SQL(
+                            "SELECT company_id, month FROM flows UNION ALL "
+                            "SELECT company_id, month FROM customers"
+                        )
+                    ),
                 ),
             )
         )

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
+from .mrr_customer_month import CUSTOMER_MONTH_COLUMNS
+from .mrr_snapshot_total import TOTAL_DIMENSIONS
 from .report_table import ensure_report_table
 
 SNAPSHOT_COLUMNS = (
@@ -18,6 +21,13 @@ SNAPSHOT_COLUMNS = (
     "arr",
     "customer_count",
 )
+# How the aggregates of a grouped read of snapshots are read from their totals.
+TOTAL_AGGREGATES = {
+    "__count": "line_count:sum",
+    "mrr:sum": "mrr:sum",
+    "arr:sum": "arr:sum",
+    "customer_count:sum": "customer_count:sum",
+}
 
 
 class MrrSnapshot(models.Model):
@@ -111,18 +121,7 @@ class MrrSnapshot(models.Model):
             scope = state_scope = SQL()
         return SQL(
             """
-            WITH bounds AS (
-                SELECT company.id AS company_id,
-                       GREATEST(
-                           date_trunc('month', (
-                               SELECT MAX(e.date) FROM recurring_subscription_event e
-                                WHERE e.company_id = company.id
-                           )),
-                           %(today_month)s
-                       ) AS last_month
-                  FROM res_company company
-                 WHERE company.id = ANY(%(company_ids)s::int[])
-            ), spans AS (
+            WITH bounds AS MATERIALIZED (%(bounds)s), spans AS (
                 SELECT e.company_id, e.partner_id, e.subscription_id, e.plan_id,
                        e.date, e.mrr_after_company AS mrr,
                        LEAD(e.date) OVER (
@@ -207,43 +206,190 @@ class MrrSnapshot(models.Model):
               JOIN res_partner partner ON partner.id = sh.partner_id
              WHERE sh.mrr <> 0
             """,
-            today_month=fields.Date.context_today(self).replace(day=1),
+            bounds=self._last_months_query(companies),
             company_ids=companies.ids,
             scope=scope,
             state_scope=state_scope,
         )
 
+    @api.model
+    def _last_months_query(self, companies):
+        """SELECT of the last month of the snapshots of each of ``companies``.
+
+        The month of the company's last change, or the current month when later.
+        """
+        return SQL(
+            """
+            SELECT company.id AS company_id,
+                   GREATEST(
+                       date_trunc('month', (
+                           SELECT MAX(e.date) FROM recurring_subscription_event e
+                            WHERE e.company_id = company.id
+                       )),
+                       %(today_month)s
+                   )::date AS last_month
+              FROM res_company company
+             WHERE company.id = ANY(%(company_ids)s::int[])
+            """,
+            today_month=fields.Date.context_today(self).replace(day=1),
+            company_ids=companies.ids,
+        )
+
     def init(self):
-        if ensure_report_table(self):
+        # The totals and customer months are derived from the snapshots: any of the
+        # three tables new means all three are written again.
+        created = [
+            ensure_report_table(self),
+            self.env["mrr.snapshot.total"]._ensure_table(),
+            self.env["mrr.customer.month"]._ensure_table(),
+        ]
+        if any(created):
             self._rebuild(self.env["res.company"].search([]))
 
-    def _insert(self, query):
-        columns = SQL(", ").join(SQL.identifier(name) for name in SNAPSHOT_COLUMNS)
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO mrr_snapshot (%(columns)s)
-                SELECT %(columns)s FROM (%(query)s) AS rebuilt
-                """,
-                columns=columns,
-                query=query,
+    @api.model
+    def _read_group(
+        self,
+        domain,
+        groupby=(),
+        aggregates=(),
+        having=(),
+        offset=0,
+        limit=None,
+        order=None,
+    ):
+        # Pivots and graphs group months of every customer: the totals kept per month
+        # and dimension give the same groups from a few rows instead of all of them.
+        if self._totals_answer(domain, groupby, aggregates, having, order):
+            self.browse().check_access("read")
+            order_terms = [
+                term.strip().split(" ", 1) for term in (order or "").split(",")
+            ]
+            return self.env["mrr.snapshot.total"]._read_group(
+                domain,
+                groupby,
+                [TOTAL_AGGREGATES[spec] for spec in aggregates],
+                offset=offset,
+                limit=limit,
+                order=",".join(
+                    " ".join([TOTAL_AGGREGATES.get(term[0], term[0])] + term[1:])
+                    for term in order_terms
+                    if term[0]
+                )
+                or None,
             )
+        return super()._read_group(
+            domain,
+            groupby,
+            aggregates,
+            having=having,
+            offset=offset,
+            limit=limit,
+            order=order,
+        )
+
+    @api.model
+    def _totals_answer(self, domain, groupby, aggregates, having, order):
+        """Whether a grouped read only filters, groups and sorts by total dimensions."""
+        if having or self.env.context.get("mrr_snapshot_lines"):
+            return False
+        names = [spec.split(":")[0] for spec in groupby]
+        for term in (order or "").split(","):
+            spec = term.strip().split(" ")[0]
+            if spec and spec not in TOTAL_AGGREGATES:
+                names.append(spec.split(":")[0])
+        for leaf in expression.normalize_domain(domain):
+            if expression.is_leaf(leaf) and leaf not in (
+                expression.TRUE_LEAF,
+                expression.FALSE_LEAF,
+            ):
+                names.append(leaf[0].split(".")[0])
+        return all(spec in TOTAL_AGGREGATES for spec in aggregates) and all(
+            name in TOTAL_DIMENSIONS for name in names
+        )
+
+    def _insert_sql(self, query):
+        columns = SQL(", ").join(SQL.identifier(name) for name in SNAPSHOT_COLUMNS)
+        return SQL(
+            """
+            INSERT INTO mrr_snapshot (%(columns)s)
+            SELECT %(columns)s FROM (%(query)s) AS rebuilt
+            """,
+            columns=columns,
+            query=query,
         )
 
     @api.model
     def _rebuild(self, companies):
-        """Replace the snapshots of ``companies`` by one INSERT … SELECT."""
+        """Replace the snapshots of ``companies``, their totals and customer months.
+
+        Each table is written by one INSERT … SELECT.
+        """
         self.env.flush_all()
-        self.env.cr.execute(
+        cr = self.env.cr
+        cr.execute(
             SQL(
                 "DELETE FROM mrr_snapshot WHERE company_id = ANY(%s::int[])",
                 companies.ids,
             )
         )
-        self._insert(self._snapshot_query(companies))
-        # Fresh statistics, so that customer refreshes use the customer index.
-        self.env.cr.execute(SQL("ANALYZE mrr_snapshot"))
+        cr.execute(self._insert_sql(self._snapshot_query(companies)))
         self.invalidate_model()
+        self.env["mrr.snapshot.total"]._rebuild(companies)
+        self.env["mrr.customer.month"]._rebuild(companies)
+        # Fresh statistics, so that customer refreshes use the customer indexes.
+        for table in ("mrr_snapshot", "mrr_snapshot_total", "mrr_customer_month"):
+            cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+    @api.model
+    def _compare_with_rebuild(self, companies):
+        """Return the tables whose rows of ``companies`` differ from a rebuild's.
+
+        The snapshots, their totals and the customer months kept up to date change by
+        change are compared with those a full rebuild would write: an empty list when
+        they are the same.
+        """
+        self.env.flush_all()
+        rebuilt = self._snapshot_query(companies)
+        expected = {
+            "mrr_snapshot": (SNAPSHOT_COLUMNS, rebuilt),
+            "mrr_snapshot_total": (
+                TOTAL_DIMENSIONS + ("line_count", "mrr", "arr", "customer_count"),
+                self.env["mrr.snapshot.total"]._totals_query(rebuilt),
+            ),
+            "mrr_customer_month": (
+                CUSTOMER_MONTH_COLUMNS,
+                self.env["mrr.customer.month"]._customer_months_query(
+                    rebuilt, companies
+                ),
+            ),
+        }
+        different = []
+        for table, (names, query) in expected.items():
+            columns = SQL(", ").join(SQL.identifier(name) for name in names)
+            self.env.cr.execute(
+                SQL(
+                    """
+                    WITH stored AS (
+                        SELECT %(columns)s FROM %(table)s
+                         WHERE company_id = ANY(%(company_ids)s::int[])
+                    ), rebuilt AS (
+                        SELECT %(columns)s FROM (%(query)s) AS rebuilt
+                    )
+                    SELECT EXISTS (
+                        (SELECT * FROM stored EXCEPT ALL SELECT * FROM rebuilt)
+                        UNION ALL
+                        (SELECT * FROM rebuilt EXCEPT ALL SELECT * FROM stored)
+                    )
+                    """,
+                    columns=columns,
+                    table=SQL.identifier(table),
+                    company_ids=companies.ids,
+                    query=query,
+                )
+            )
+            if self.env.cr.fetchone()[0]:
+                different.append(table)
+        return different
 
     @api.model
     def _refresh_customers(self, starts):
@@ -286,17 +432,37 @@ class MrrSnapshot(models.Model):
         pairs = [key for key in starts if key[0] not in stale.ids]
         if not pairs:
             return
-        self.env.cr.execute(
+        companies_col = [company for company, _partner in pairs]
+        partners_col = [partner for _company, partner in pairs]
+        kept = companies - stale
+        dimensions = SQL(", ").join(SQL.identifier(name) for name in TOTAL_DIMENSIONS)
+        # The rows removed and written, in one statement, are what the totals move by.
+        self.env["mrr.snapshot.total"]._apply_changes(
             SQL(
                 """
-                DELETE FROM mrr_snapshot s
-                 USING unnest(%s::int[], %s::int[]) AS pair(company_id, partner_id)
-                 WHERE s.company_id = pair.company_id
-                   AND s.partner_id = pair.partner_id
+                removed AS (
+                    DELETE FROM mrr_snapshot s
+                     USING unnest(%(companies)s::int[], %(partners)s::int[])
+                           AS pair(company_id, partner_id)
+                     WHERE s.company_id = pair.company_id
+                       AND s.partner_id = pair.partner_id
+                    RETURNING s.*
+                ), written AS (%(insert)s RETURNING *)
                 """,
-                [company for company, _partner in pairs],
-                [partner for _company, partner in pairs],
-            )
+                companies=companies_col,
+                partners=partners_col,
+                insert=self._insert_sql(self._snapshot_query(kept, customers=pairs)),
+            ),
+            SQL(
+                """
+                SELECT %(dimensions)s, -1 AS sign, mrr, arr, customer_count
+                  FROM removed
+                 UNION ALL
+                SELECT %(dimensions)s, 1, mrr, arr, customer_count FROM written
+                """,
+                dimensions=dimensions,
+            ),
+            kept,
         )
-        self._insert(self._snapshot_query(companies - stale, customers=pairs))
         self.invalidate_model()
+        self.env["mrr.customer.month"]._refresh_customers(pairs, kept)

@@ -2,3 +2,4 @@ from . import test_mrr_worked_example
 from . import test_mrr_consistency
 from . import test_mrr_currency
 from . import test_mrr_access
+from . import test_mrr_snapshot_total

@@ -7,7 +7,14 @@ from odoo.tests import new_test_user, tagged
 
 from .common import MrrCommon
 
-REPORTS = ("mrr.movement", "mrr.snapshot", "mrr.metric", "mrr.cohort")
+REPORTS = (
+    "mrr.movement",
+    "mrr.snapshot",
+    "mrr.snapshot.total",
+    "mrr.customer.month",
+    "mrr.metric",
+    "mrr.cohort",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -85,3 +92,10 @@ class TestMrrAccess(MrrCommon):
         for model in REPORTS:
             with self.subTest(model=model):
                 self.assertFalse(self.env[model].with_user(manager).search([]))
+        # The pivot of the snapshots, read from their monthly totals.
+        pivot = (
+            self.env["mrr.snapshot"]
+            .with_user(manager)
+            .read_group([], ["mrr:sum"], ["month:month", "plan_id"], lazy=False)
+        )
+        self.assertEqual(pivot, [])

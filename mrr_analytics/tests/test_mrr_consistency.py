@@ -145,6 +145,9 @@ class TestMrrConsistency(MrrCommon):
         )
         incremental = self._snapshot_rows(until=last_day)
         with freeze_time(last_day):
+            self.assertEqual(
+                self.env["mrr.snapshot"]._compare_with_rebuild(company), []
+            )
             self.env["mrr.snapshot"]._rebuild(company)
         self.assertEqual(self._snapshot_rows(until=last_day), incremental)
         metrics = self._metrics(months)
