@@ -42,7 +42,8 @@ def test_a_failing_test_fails_the_run():
     lines, ok = report(parse(log, ADDONS), ADDONS)
     assert not ok
     assert (
-        lines[-1] == "odoo: 1 passed, 1 failed (recurring_billing 1, mrr_analytics 0)"
+        lines[-1] == "odoo: 1 passed, 1 failed (recurring_billing 1, mrr_analytics 0), "
+        "2 WARNING/ERROR lines"
     )
 
 
