@@ -11,6 +11,8 @@ from . import account_move
 from . import account_move_line
 from . import recurring_period
 from . import recurring_subscription_invoice
+from . import recurring_subscription_invoicing
+from . import recurring_subscription_proration
 from . import res_partner
 from . import recurring_subscription_change
 from . import res_company

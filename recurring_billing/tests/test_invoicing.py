@@ -10,7 +10,9 @@ from odoo.tools import mute_logger
 
 from .common import RecurringCommon
 
-INVOICING_LOGGER = "odoo.addons.recurring_billing.models.recurring_subscription_invoice"
+INVOICING_LOGGER = (
+    "odoo.addons.recurring_billing.models.recurring_subscription_invoicing"
+)
 
 
 class InvoicingCommon(RecurringCommon):
