@@ -115,7 +115,36 @@ class SepaDebitBatchLine(models.Model):
                         invoice=invoice.name,
                     )
                 )
+        self._check_not_in_other_batch(vals_list)
         return super().create(vals_list)
+
+    def _check_not_in_other_batch(self, vals_list):
+        """One waiting or collected debit per invoice (the unique index says it too)."""
+        invoice_ids = [
+            vals["invoice_id"] for vals in vals_list if vals.get("invoice_id")
+        ]
+        taken = self.search(
+            [("invoice_id", "in", invoice_ids), ("state", "in", ("draft", "sent"))],
+            limit=1,
+        )
+        if taken:
+            raise ValidationError(
+                self.env._(
+                    "Invoice %(invoice)s is already in debit batch %(batch)s: remove it "
+                    "from that batch first, or wait for its collection or return.",
+                    invoice=taken.invoice_id.name,
+                    batch=taken.batch_id.name,
+                )
+            )
+        twice = {i for i in invoice_ids if invoice_ids.count(i) > 1}
+        if twice:
+            invoice = self.env["account.move"].browse(twice.pop())
+            raise ValidationError(
+                self.env._(
+                    "Invoice %(invoice)s is listed twice: it can be debited once.",
+                    invoice=invoice.name,
+                )
+            )
 
     def write(self, vals):
         self._check_amount_vals(vals)

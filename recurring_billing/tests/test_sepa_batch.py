@@ -111,6 +111,16 @@ class TestSepaDebitBatch(SepaCommon):
             batch._add_lines(invoice)
         self.assertEqual(self._lines(), 0)
 
+    def test_invoice_already_in_another_batch_is_refused(self):
+        invoice = self._invoice(70.0, date(2026, 3, 10))
+        first = self._batch(date(2026, 3, 31))
+        first._add_lines(invoice)
+        second = self._batch(date(2026, 3, 31))
+        with self.assertRefused(ValidationError, "is already in debit batch"):
+            second._add_lines(invoice)
+        self.assertEqual(second.line_ids.invoice_id.ids, [])
+        self.assertEqual(first.line_ids.invoice_id, invoice)
+
     def _line_vals(self, invoice, **values):
         batch = self._batch(date(2026, 3, 31))
         return {**batch._prepare_line_vals(invoice), **values}
