@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine.periods import Period
+from .tools import selection_label
 
 
 class RecurringPeriod(models.Model):
@@ -136,9 +137,7 @@ class RecurringPeriod(models.Model):
                     "The period %(period)s is %(state)s: only a period whose invoice "
                     "was cancelled, reset to draft or deleted can be %(action)s.",
                     period=wrong[0].display_name,
-                    state=dict(self._fields["state"]._description_selection(self.env))[
-                        wrong[0].state
-                    ].lower(),
+                    state=selection_label(wrong[0], "state").lower(),
                     action=action,
                 )
             )

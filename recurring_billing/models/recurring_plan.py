@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine.periods import INTERVAL_UNITS, monthly_factor
+from .tools import selection_label
 
 INTERVAL_LABELS = {
     "week": "Weeks",
@@ -137,11 +138,7 @@ class RecurringPlan(models.Model):
                         "to 1 or more.",
                         plan=plan.name,
                         count=plan.interval_count,
-                        unit=dict(
-                            plan._fields["interval_unit"]._description_selection(
-                                plan.env
-                            )
-                        )[plan.interval_unit].lower(),
+                        unit=selection_label(plan, "interval_unit").lower(),
                     )
                 )
             if plan.trial_days < 0:

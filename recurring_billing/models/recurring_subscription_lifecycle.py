@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine.periods import aligned_anchor, period, period_index_at
+from .tools import selection_label
 
 
 class RecurringSubscription(models.Model):
@@ -16,15 +17,16 @@ class RecurringSubscription(models.Model):
         wrong = self.filtered(lambda sub: sub.state not in allowed)
         if wrong:
             sub = wrong[0]
-            labels = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "%(subscription)s is %(state)s: it cannot be %(action)s. "
                     "Only subscriptions %(allowed)s can.",
                     subscription=sub.name,
-                    state=labels[sub.state].lower(),
+                    state=selection_label(sub, "state").lower(),
                     action=action,
-                    allowed=self.env._(" or ").join(labels[s].lower() for s in allowed),
+                    allowed=self.env._(" or ").join(
+                        selection_label(sub, "state", s).lower() for s in allowed
+                    ),
                 )
             )
 

@@ -8,6 +8,7 @@ from ..engine.sepa_calendar import collection_date, earliest_collection_date
 from ..engine.sepa_file import Creditor, Debit, build_pain008
 from ..engine.sepa_text import E2E_ID_MAX, sanitize
 from .res_company import SEPA_FILE_VERSIONS
+from .tools import selection_label
 
 
 class SepaDebitBatch(models.Model):
@@ -182,9 +183,7 @@ class SepaDebitBatch(models.Model):
                         "%(batch)s is %(state)s: this action is not possible in that "
                         "state.",
                         batch=batch.name,
-                        state=dict(
-                            self._fields["state"]._description_selection(self.env)
-                        )[batch.state],
+                        state=selection_label(batch, "state"),
                     )
                 )
 

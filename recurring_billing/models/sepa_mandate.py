@@ -7,6 +7,7 @@ from ..engine.sepa_file import Amendment
 from ..engine.sepa_ids import validate_iban
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
+from .tools import selection_label
 
 # Mandates unused for 36 months after their last collection expire (SDD rulebooks).
 EXPIRY_MONTHS = 36
@@ -324,9 +325,7 @@ class SepaMandate(models.Model):
                         "Mandate %(mandate)s is %(state)s: this action is not "
                         "possible in that state.",
                         mandate=mandate.name,
-                        state=dict(
-                            self._fields["state"]._description_selection(self.env)
-                        )[mandate.state],
+                        state=selection_label(mandate, "state"),
                     )
                 )
 
@@ -339,9 +338,7 @@ class SepaMandate(models.Model):
                         "Mandate %(mandate)s is %(state)s: it cannot be collected. "
                         "Have the customer sign a new mandate.",
                         mandate=mandate.name,
-                        state=dict(
-                            self._fields["state"]._description_selection(self.env)
-                        )[mandate.state],
+                        state=selection_label(mandate, "state"),
                     )
                 )
             if partner and partner.commercial_partner_id != (

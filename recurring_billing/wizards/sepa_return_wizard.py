@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES, mandate_action
+from ..models.tools import selection_label
 
 
 class SepaReturnWizard(models.TransientModel):
@@ -108,9 +109,7 @@ class SepaReturnWizard(models.TransientModel):
                     "date": max(self.date_return, payment.date),
                     "ref": self.env._(
                         "SEPA %(type)s %(code)s of %(payment)s",
-                        type=dict(
-                            self._fields["return_type"]._description_selection(self.env)
-                        )[self.return_type].lower(),
+                        type=selection_label(self, "return_type").lower(),
                         code=self.reason_code,
                         payment=payment.name,
                     ),
@@ -163,12 +162,8 @@ class SepaReturnWizard(models.TransientModel):
         mandate = line.mandate_id
         company = line.company_id
         action = mandate_action(self.reason_code)
-        reason = dict(self._fields["reason_code"]._description_selection(self.env))[
-            self.reason_code
-        ]
-        kind = dict(self._fields["return_type"]._description_selection(self.env))[
-            self.return_type
-        ]
+        reason = selection_label(self, "reason_code")
+        kind = selection_label(self, "return_type")
         message = self.env._(
             "SEPA Direct Debit %(debit)s of %(amount)s %(currency)s: %(kind)s on "
             "%(date)s, %(reason)s.",
