@@ -1,7 +1,8 @@
 from odoo import fields, models
-from odoo.tools import SQL, drop_view_if_exists
+from odoo.tools import SQL
 
 from .mrr_metric import company_months
+from .report_table import replace_view
 
 
 class MrrCohort(models.Model):
@@ -42,13 +43,10 @@ class MrrCohort(models.Model):
     )
 
     def init(self):
-        drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
+        replace_view(
+            self,
             SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                SQL(
-                    """
+                """
                     WITH firsts AS (
                         SELECT company_id, partner_id,
                                date_trunc('month', MIN(date))::date AS cohort_month
@@ -100,12 +98,11 @@ class MrrCohort(models.Model):
                       FROM firsts_mrr fm
                       JOIN res_company company ON company.id = fm.company_id
                     """,
-                    company_months(
-                        SQL(
-                            "SELECT company_id, month FROM mrr_movement UNION ALL "
-                            "SELECT company_id, month FROM retained"
-                        )
-                    ),
+                company_months(
+                    SQL(
+                        "SELECT company_id, month FROM mrr_movement UNION ALL "
+                        "SELECT company_id, month FROM retained"
+                    )
                 ),
-            )
+            ),
         )

@@ -1,5 +1,7 @@
 from odoo import fields, models
-from odoo.tools import SQL, drop_view_if_exists
+from odoo.tools import SQL
+
+from .report_table import replace_view
 
 
 def company_months(known):
@@ -103,13 +105,10 @@ class MrrMetric(models.Model):
     has_ltv = fields.Boolean("LTV Defined", readonly=True)
 
     def init(self):
-        drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
+        replace_view(
+            self,
             SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                SQL(
-                    """
+                """
                     WITH flows AS (
                         SELECT company_id, month,
                                SUM(amount) FILTER (WHERE movement_type = 'new') AS new,
@@ -186,12 +185,11 @@ class MrrMetric(models.Model):
                            customers_end > 0 AND customers_churned > 0 AS has_ltv
                       FROM rates
                     """,
-                    company_months(
-                        SQL(
-                            "SELECT company_id, month FROM flows UNION ALL "
-                            "SELECT company_id, month FROM customers"
-                        )
-                    ),
+                company_months(
+                    SQL(
+                        "SELECT company_id, month FROM flows UNION ALL "
+                        "SELECT company_id, month FROM customers"
+                    )
                 ),
-            )
+            ),
         )

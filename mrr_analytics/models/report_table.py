@@ -1,6 +1,6 @@
 """Tables of derived report rows: read through the ORM, laid out here."""
 
-from odoo.tools import SQL, sql
+from odoo.tools import SQL, drop_view_if_exists, sql
 
 
 def ensure_report_table(model, constraints=()):
@@ -58,3 +58,11 @@ def ensure_report_table(model, constraints=()):
                 )
             )
     return True
+
+
+def replace_view(model, query):
+    """(Re)create ``model``'s table as the SQL view of ``query`` (an ``SQL`` object)."""
+    drop_view_if_exists(model.env.cr, model._table)
+    model.env.cr.execute(
+        SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(model._table), query)
+    )
