@@ -1,5 +1,6 @@
 from . import recurring_cancel_reason
 from . import recurring_plan
+from . import recurring_plan_item
 from . import recurring_plan_line
 from . import recurring_plan_addon
 from . import recurring_subscription
