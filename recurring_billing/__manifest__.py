@@ -40,6 +40,9 @@
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/recurring_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["recurring_billing/static/tests/tours/**/*"],
+    },
     "application": True,
     "installable": True,
 }

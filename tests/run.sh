@@ -40,10 +40,19 @@ EOF
     fail "odoo: not found at $ODOO_PYTHON"
     finish
 fi
-if ! "$ODOO_PYTHON" -c 'import pytest, pylint_odoo, hypothesis, freezegun' >/dev/null 2>&1 \
+if ! "$ODOO_PYTHON" -c 'import pytest, pylint_odoo, hypothesis, freezegun, websocket' \
+    >/dev/null 2>&1 \
     || ! "$ODOO_PYTHON" -m ruff --version >/dev/null 2>&1; then
     echo "The test tools are missing: $ODOO_PYTHON -m pip install -r requirements-test.txt" >&2
     fail "tools: missing (see requirements-test.txt)"
+    finish
+fi
+
+# The UI tours run in a headless Chromium; without one Odoo would skip them.
+if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null \
+    && ! command -v chromium-browser >/dev/null; then
+    echo "No Chromium found for the UI tours: apt-get install chromium" >&2
+    fail "chromium: not found"
     finish
 fi
 

@@ -1,6 +1,6 @@
 from fractions import Fraction
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.periods import billing_date, period, period_index_at
@@ -233,6 +233,22 @@ class RecurringSubscription(models.Model):
                 .with_company(sub.company_id)
                 ._get_fiscal_position(sub.partner_invoice_id or sub.partner_id)
             )
+
+    @api.onchange("plan_id")
+    def _onchange_plan_id(self):
+        """A draft takes the lines of the plan it is given; add-ons are added later."""
+        if self.state != "draft" or not self.plan_id:
+            return
+        self.line_ids = [Command.clear()] + [
+            Command.create(
+                {
+                    "product_id": line.product_id.id,
+                    "name": line.name or line.product_id.display_name,
+                    "quantity": line.quantity,
+                }
+            )
+            for line in self.plan_id.line_ids
+        ]
 
     @api.depends("line_ids.price_subtotal")
     def _compute_amount_untaxed(self):

@@ -10,3 +10,4 @@ from . import test_sepa_mandate
 from . import test_sepa_returns
 from . import test_sepa_subscription
 from . import test_worked_example
+from . import test_tour
