@@ -2,6 +2,7 @@ from . import res_company
 from . import res_config_settings
 from . import mrr_movement
 from . import mrr_snapshot
+from . import mrr_snapshot_query
 from . import mrr_snapshot_total
 from . import mrr_customer_month
 from . import mrr_metric

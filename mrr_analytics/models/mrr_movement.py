@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine.movements import Change, compute_movements, first_of_month
-from .report_table import ensure_report_table
+from .report_table import ensure_report_table, rows_differing
 
 _logger = logging.getLogger(__name__)
 
@@ -350,24 +350,13 @@ class MrrMovement(models.Model):
         ``companies`` are exactly those of a full rebuild.
         """
         self.env.flush_all()
-        columns = SQL(", ").join(SQL.identifier(name) for name in COMPARED_COLUMNS)
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM mrr_movement WHERE company_id = ANY(%s::int[])",
-                columns,
-                companies.ids,
-            )
+        return rows_differing(
+            self.env.cr,
+            self._table,
+            COMPARED_COLUMNS,
+            companies.ids,
+            self._movements_query(companies),
         )
-        stored = set(self.env.cr.fetchall())
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM (%s) AS rebuilt",
-                columns,
-                self._movements_query(companies),
-            )
-        )
-        rebuilt = set(self.env.cr.fetchall())
-        return sorted(stored - rebuilt, key=str), sorted(rebuilt - stored, key=str)
 
     # -- Actions -----------------------------------------------------------------------
 

@@ -66,3 +66,50 @@ def replace_view(model, query):
     model.env.cr.execute(
         SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(model._table), query)
     )
+
+
+def rows_differing(cr, table, columns, company_ids, query, limit=None):
+    """Compare the rows of ``company_ids`` in ``table`` with those ``query`` selects.
+
+    Both sides are read on ``columns`` and compared as multisets with EXCEPT ALL in
+    the database, so that only the differences reach Python: a row stored twice but
+    selected once is one stored-only row. ``limit`` caps the rows returned per side
+    (all when None), each side sorted by ``columns``.
+    Returns the stored rows ``query`` does not select and the selected rows not
+    stored, as two lists of tuples: both empty when the table matches the query.
+    """
+    names = SQL(", ").join(SQL.identifier(name) for name in columns)
+    cr.execute(
+        SQL(
+            """
+            WITH stored AS (
+                SELECT %(names)s FROM %(table)s
+                 WHERE company_id = ANY(%(company_ids)s::int[])
+            ), rebuilt AS (
+                SELECT %(names)s FROM (%(query)s) AS rebuilt
+            )
+            SELECT * FROM (
+                SELECT TRUE AS is_stored, * FROM (
+                    SELECT * FROM stored EXCEPT ALL SELECT * FROM rebuilt
+                     ORDER BY %(names)s LIMIT %(limit)s
+                ) AS stored_only
+                 UNION ALL
+                SELECT FALSE, * FROM (
+                    SELECT * FROM rebuilt EXCEPT ALL SELECT * FROM stored
+                     ORDER BY %(names)s LIMIT %(limit)s
+                ) AS rebuilt_only
+            ) AS differing
+             ORDER BY is_stored DESC, %(names)s
+            """,
+            names=names,
+            table=SQL.identifier(table),
+            company_ids=list(company_ids),
+            query=query,
+            limit=limit,
+        )
+    )
+    rows = cr.fetchall()
+    return (
+        [row[1:] for row in rows if row[0]],
+        [row[1:] for row in rows if not row[0]],
+    )

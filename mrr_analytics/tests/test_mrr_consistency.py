@@ -7,12 +7,14 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.mrr_analytics.engine.movements import (
     Change,
     compute_movements,
     month_bridge,
 )
+from odoo.addons.mrr_analytics.models.mrr_snapshot import SNAPSHOT_COLUMNS
 
 from .common import MrrCommon
 
@@ -38,6 +40,52 @@ class TestMrrConsistency(MrrCommon):
         with freeze_time("2026-04-10"):
             self.env["mrr.snapshot"]._rebuild(self.env.company)
         self.assertEqual(self._snapshot_rows(), incremental)
+
+    def test_comparison_shows_a_movement_that_differs_from_a_rebuild(self):
+        self._play_worked_example()
+        movement = self.env["mrr.movement"].search(
+            [("company_id", "=", self.env.company.id)], order="date, id", limit=1
+        )
+        day, amount = movement.date, movement.amount
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mrr_movement
+                   SET amount = amount + 1, mrr_after = mrr_after + 1
+                 WHERE id = %s
+                """,
+                movement.id,
+            )
+        )
+        stored_only, rebuilt_only = self.env["mrr.movement"]._compare_with_rebuild(
+            self.env.company
+        )
+        # Rows are (company, customer, date, month, type, amount, …).
+        self.assertEqual([(row[2], row[5]) for row in stored_only], [(day, amount + 1)])
+        self.assertEqual([(row[2], row[5]) for row in rebuilt_only], [(day, amount)])
+
+    def test_comparison_counts_a_snapshot_row_stored_twice(self):
+        self._play_worked_example()
+        Snapshot = self.env["mrr.snapshot"]
+        columns = SQL(", ").join(SQL.identifier(name) for name in SNAPSHOT_COLUMNS)
+        with freeze_time("2026-04-10"):
+            self.assertEqual(Snapshot._compare_with_rebuild(self.env.company), [])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO mrr_snapshot (%(columns)s)
+                    SELECT %(columns)s FROM mrr_snapshot
+                     WHERE company_id = %(company)s
+                     ORDER BY id
+                     LIMIT 1
+                    """,
+                    columns=columns,
+                    company=self.env.company.id,
+                )
+            )
+            self.assertEqual(
+                Snapshot._compare_with_rebuild(self.env.company), ["mrr_snapshot"]
+            )
 
     def test_snapshot_lines_add_up_to_the_subscription_mrr(self):
         customer = self.env["res.partner"].create({"name": "Seats"})
