@@ -9,10 +9,12 @@ two decimals) or raises ``ValueError`` with a sentence a user can act on.
 Decimal('12.50')
 """
 
+import functools
 import re
+import string
 from decimal import Decimal
 
-from stdnum import bic, iban
+from stdnum import bic, iban, numdb
 from stdnum.eu import at_02
 from stdnum.exceptions import (
     InvalidChecksum,
@@ -20,6 +22,7 @@ from stdnum.exceptions import (
     InvalidLength,
     ValidationError,
 )
+from stdnum.util import get_cc_module
 
 AMOUNT_MAX = Decimal("999999999.99")
 CURRENCY = "EUR"
@@ -28,6 +31,15 @@ _CENT = Decimal("0.01")
 # Country code, check digits, creditor business code, national identifier (EPC262-08):
 # stdnum checks the check digits only, the shape is checked here.
 _CREDITOR_ID_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}")
+# stdnum looks the country's account layout up in its registry for every IBAN, most of
+# the time of a large file: the layouts are kept per country here, and stdnum is asked
+# only for the countries with a national check and to say what is wrong with an IBAN.
+_IBAN_REGISTRY = numdb.get("iban")
+_LAYOUT_PART = re.compile(r"([1-9][0-9]*)!([nac])")
+_LAYOUT_CHARS = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
+_IBAN_SEPARATORS = str.maketrans("", "", " -.")
+# ISO 13616 check: letters count as 10 (A) to 35 (Z).
+_LETTERS_AS_DIGITS = {ord(c): str(ord(c) - 55) for c in string.ascii_uppercase}
 
 
 def _reason(error: ValidationError) -> str:
@@ -69,6 +81,21 @@ def validate_creditor_identifier(value: str) -> str:
         ) from error
 
 
+@functools.cache
+def _bban_layout(country: str) -> re.Pattern | None:
+    """The layout of the national part of ``country``'s IBANs, None when unknown or
+    when stdnum has a national check for that country."""
+    properties = _IBAN_REGISTRY.info(country)[0][1]
+    if not properties or get_cc_module(country.lower(), "iban"):
+        return None
+    return re.compile(
+        _LAYOUT_PART.sub(
+            lambda part: f"{_LAYOUT_CHARS[part[2]]}{{{part[1]}}}",
+            properties.get("bban", ""),
+        )
+    )
+
+
 def validate_iban(value: str) -> str:
     """Return the IBAN ``value`` in compact form (no spaces, upper case).
 
@@ -77,6 +104,17 @@ def validate_iban(value: str) -> str:
     :raises ValueError: when the IBAN is empty or invalid.
     """
     _require_text(value, "IBAN")
+    # An ASCII IBAN is compacted as stdnum does it; stdnum also maps other dashes and
+    # digits to ASCII, so anything else is left to it.
+    number = value.translate(_IBAN_SEPARATORS).upper() if value.isascii() else ""
+    layout = _bban_layout(number[:2]) if number[:2].isalpha() else None
+    if (
+        layout
+        and number.isalnum()
+        and layout.fullmatch(number[4:])
+        and int((number[4:] + number[:4]).translate(_LETTERS_AS_DIGITS)) % 97 == 1
+    ):
+        return number
     try:
         return iban.validate(value)
     except ValidationError as error:

@@ -27,3 +27,6 @@ from . import sepa_debit_batch
 from . import sepa_debit_batch_line
 from . import recurring_subscription_sepa
 from . import recurring_subscription_addon
+from . import sepa_mandate_collection
+from . import sepa_debit_batch_file
+from . import sepa_debit_batch_reconcile

@@ -10,6 +10,10 @@ SEPA_FILE_VERSIONS = [
     ("pain.008.001.08", "pain.008.001.08 (EPC standard since 2024)"),
     ("pain.008.001.02", "pain.008.001.02 (banks that still require it)"),
 ]
+SEPA_RECONCILE_MODES = [
+    ("sent", "When the batch is sent"),
+    ("statement", "At bank statement matching"),
+]
 
 
 class ResCompany(models.Model):
@@ -58,6 +62,15 @@ class ResCompany(models.Model):
         domain="[('partner_id', '=', partner_id)]",
         help="Account of the company credited with the collections; the IBAN of the "
         "collection journal by default.",
+    )
+    sepa_reconcile_mode = fields.Selection(
+        SEPA_RECONCILE_MODES,
+        "Reconcile Direct Debits",
+        default="sent",
+        required=True,
+        help="When the invoices of a debit batch are marked paid: as soon as the "
+        "batch is confirmed as sent to the bank, or only once the bank statement line "
+        "of the collection is matched with the batch.",
     )
     sepa_retry_max = fields.Integer(
         "SEPA Retries after Insufficient Funds",

@@ -23,6 +23,9 @@ class ResConfigSettings(models.TransientModel):
     sepa_bank_account_id = fields.Many2one(
         related="company_id.sepa_bank_account_id", readonly=False
     )
+    sepa_reconcile_mode = fields.Selection(
+        related="company_id.sepa_reconcile_mode", readonly=False
+    )
     sepa_retry_max = fields.Integer(related="company_id.sepa_retry_max", readonly=False)
     sepa_retry_interval_days = fields.Integer(
         related="company_id.sepa_retry_interval_days", readonly=False

@@ -1,11 +1,9 @@
 from collections import defaultdict
-from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date, earliest_collection_date
-from ..engine.sepa_file import Creditor, Debit, build_pain008
 from ..engine.sepa_text import E2E_ID_MAX, sanitize
 from .res_company import SEPA_FILE_VERSIONS
 from .tools import selection_label
@@ -43,6 +41,7 @@ class SepaDebitBatch(models.Model):
             ("draft", "Draft"),
             ("generated", "File Generated"),
             ("sent", "Sent"),
+            ("reconciled", "Reconciled"),
             ("cancelled", "Cancelled"),
         ],
         required=True,
@@ -237,6 +236,7 @@ class SepaDebitBatch(models.Model):
     def _update_lines(self):
         """Set the sequence type and the collection date of the lines to send."""
         today = fields.Date.context_today(self)
+        to_write = defaultdict(lambda: self.env["sepa.debit.batch.line"])
         for batch in self:
             days = batch.company_id.sepa_prenotification_days
             for line in batch.line_ids.filtered(lambda li: li.state == "draft"):
@@ -260,111 +260,9 @@ class SepaDebitBatch(models.Model):
                     and collection_date(announced, today, 0) == announced
                 ):
                     day = announced
-                line.write(
-                    {
-                        "date_collection": day,
-                        "sequence_type": line.mandate_id._sequence_type().lower(),
-                    }
-                )
-
-    # -- The file --------------------------------------------------------------------
-
-    def action_generate(self):
-        """Build, validate and attach the pain.008 file; pre-notify the customers
-        not yet told the date."""
-        self._check_state(("draft", "generated"))
-        for batch in self:
-            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
-            if not lines:
-                raise UserError(
-                    self.env._(
-                        "%(batch)s has no debit: add invoices first.", batch=batch.name
-                    )
-                )
-            batch._check_date_collection()
-            lines._check_collectable()
-            batch._update_lines()
-            xml = batch._build_file(lines)
-            batch.attachment_id.unlink()
-            batch.attachment_id = self.env["ir.attachment"].create(
-                {
-                    "name": f"{sanitize(batch.name, 60).replace('/', '-')}.xml",
-                    "raw": xml,
-                    "mimetype": "application/xml",
-                    "res_model": batch._name,
-                    "res_id": batch.id,
-                }
-            )
-            batch.state = "generated"
-            batch._prenotify(lines)
-        return True
-
-    def _build_file(self, lines):
-        self.ensure_one()
-        company = self.company_id
-        account = company.sepa_bank_account_id or self.journal_id.bank_account_id
-        if not company.sepa_creditor_identifier or not account:
-            raise UserError(
-                self.env._(
-                    "Set the SEPA creditor identifier and the collection bank account "
-                    "of %(company)s in the settings before generating a file.",
-                    company=company.name,
-                )
-            )
-        creditor = Creditor(
-            name=company.name,
-            iban=account.acc_number,
-            creditor_id=company.sepa_creditor_identifier,
-            bic=account.bank_bic or None,
-            batch_booking=self.batch_booking,
-        )
-        debits = [
-            Debit(
-                end_to_end_id=line.end_to_end_id,
-                amount=Decimal(str(line.currency_id.round(line.amount))),
-                debtor_name=line.mandate_id.partner_bank_id.acc_holder_name
-                or line.invoice_id.commercial_partner_id.name,
-                debtor_iban=line.mandate_id.partner_bank_id.acc_number,
-                debtor_bic=line.mandate_id.bic or None,
-                umr=line.mandate_id.name,
-                mandate_date=line.mandate_id.date_signature,
-                sequence_type=line.sequence_type.upper(),
-                collection_date=line.date_collection,
-                remittance=line.invoice_id.name,
-                scheme=line.mandate_id.scheme.upper(),
-                amendment=line.mandate_id._amendment(),
-            )
-            for line in lines
-        ]
-        try:
-            return build_pain008(creditor, debits, self.file_version)
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "The SEPA file of %(batch)s cannot be built: %(error)s",
-                    batch=self.name,
-                    error=error,
-                )
-            ) from error
-
-    def _prenotify(self, lines):
-        template = self.env.ref("recurring_billing.mail_template_sepa_prenotification")
-        for line in lines:
-            invoice = line.invoice_id
-            if invoice.sepa_date_collection_planned != line.date_collection:
-                invoice._sepa_prenotify(template, line.date_collection)
-
-    def action_download(self):
-        self.ensure_one()
-        if not self.attachment_id:
-            raise UserError(
-                self.env._("Generate the file of %(batch)s first.", batch=self.name)
-            )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_id.id}?download=true",
-            "target": "self",
-        }
+                to_write[day, line.mandate_id._sequence_type().lower()] |= line
+        for (day, sequence_type), lines in to_write.items():
+            lines.write({"date_collection": day, "sequence_type": sequence_type})
 
     def action_draft(self):
         self._check_state(("generated",))
@@ -375,40 +273,6 @@ class SepaDebitBatch(models.Model):
         self._check_state(("draft", "generated"))
         self.line_ids.state = "cancelled"
         self.state = "cancelled"
-
-    # -- Sent to the bank ------------------------------------------------------------
-
-    def action_confirm_sent(self):
-        """The file reached the bank: record a payment per debit, reconcile it with
-        its invoice, and move the mandates to recurring collections."""
-        self._check_state(("generated",))
-        for batch in self:
-            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
-            lines._check_collectable()
-            method_line = batch.journal_id._sepa_payment_method_line()
-            payments = self.env["account.payment"].create(
-                [line._prepare_payment_vals(method_line) for line in lines]
-            )
-            payments.action_post()
-            for line, payment in zip(lines, payments, strict=True):
-                line.payment_id = payment
-                line._reconcile_payment()
-            last_dates = defaultdict(list)
-            for line in lines:
-                last_dates[line.mandate_id].append(line.date_collection)
-            for mandate, days in last_dates.items():
-                mandate._register_collection(max(days))
-            lines.state = "sent"
-            batch.write(
-                {"state": "sent", "date_sent": fields.Date.context_today(batch)}
-            )
-        return True
-
-    def action_view_payments(self):
-        self.ensure_one()
-        return self.line_ids.payment_id._get_records_action(
-            name=self.env._("Payments"), context={"create": False}
-        )
 
     def _add_lines(self, invoices):
         """Add the chosen ``invoices`` to the draft batch; they are checked like the

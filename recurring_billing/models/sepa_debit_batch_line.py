@@ -214,14 +214,19 @@ class SepaDebitBatchLine(models.Model):
         }
 
     def _reconcile_payment(self):
-        """Reconcile the payment of the debit with its invoice."""
+        """Reconcile the payment of each debit with its invoice."""
+        plan = []
         for line in self:
             account = line.payment_id.destination_account_id
-            (line.payment_id.move_id.line_ids + line.invoice_id.line_ids).filtered(
-                lambda li, account=account: (
-                    li.account_id == account and not li.reconciled
+            plan.append(
+                (line.payment_id.move_id.line_ids + line.invoice_id.line_ids).filtered(
+                    lambda li, account=account: (
+                        li.account_id == account and not li.reconciled
+                    )
                 )
-            ).reconcile()
+            )
+        # One plan: the partials of all the debits are created together.
+        self.env["account.move.line"]._reconcile_plan(plan)
 
     def action_return(self):
         self.ensure_one()

@@ -1,17 +1,10 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.sepa_file import Amendment
 from ..engine.sepa_ids import validate_iban
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
 from .tools import selection_label
-
-# Mandates unused for 36 months after their last collection expire (SDD rulebooks).
-EXPIRY_MONTHS = 36
-CRON_BATCH_SIZE = 500
 
 
 class SepaMandate(models.Model):
@@ -328,111 +321,6 @@ class SepaMandate(models.Model):
                         state=selection_label(mandate, "state"),
                     )
                 )
-
-    def _check_usable(self, partner=None, company=None):
-        """Raise unless the mandates can be collected for ``partner`` and ``company``."""
-        for mandate in self:
-            if mandate.state != "valid":
-                raise ValidationError(
-                    self.env._(
-                        "Mandate %(mandate)s is %(state)s: it cannot be collected. "
-                        "Have the customer sign a new mandate.",
-                        mandate=mandate.name,
-                        state=selection_label(mandate, "state"),
-                    )
-                )
-            if partner and partner.commercial_partner_id != (
-                mandate.commercial_partner_id
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Mandate %(mandate)s was signed by %(signer)s, not by "
-                        "%(partner)s: use a mandate of %(partner)s.",
-                        mandate=mandate.name,
-                        signer=mandate.partner_id.display_name,
-                        partner=partner.display_name,
-                    )
-                )
-            if company and company != mandate.company_id:
-                raise ValidationError(
-                    self.env._(
-                        "Mandate %(mandate)s belongs to %(mandate_company)s, not to "
-                        "%(company)s: use a mandate signed for %(company)s.",
-                        mandate=mandate.name,
-                        mandate_company=mandate.company_id.name,
-                        company=company.name,
-                    )
-                )
-
-    def _sequence_type(self):
-        """The sequence type (FRST, RCUR, OOFF) of the next collection."""
-        self.ensure_one()
-        if self.mandate_type == "oneoff":
-            return "OOFF"
-        return "FRST" if self.sequence_state == "first" else "RCUR"
-
-    def _amendment(self):
-        """The engine amendment the next collection reports, or None."""
-        self.ensure_one()
-        if not (
-            self.previous_umr
-            or self.previous_iban
-            or self.previous_creditor_identifier
-            or self.amendment_smnda
-        ):
-            return None
-        return Amendment(
-            original_umr=self.previous_umr or None,
-            original_debtor_iban=self.previous_iban or None,
-            original_creditor_id=self.previous_creditor_identifier or None,
-            smnda=self.amendment_smnda and not self.previous_iban,
-        )
-
-    def _register_collection(self, collection_date):
-        """Record a collection sent on ``collection_date``: the amendments are
-        reported, the next collection is recurring, a one-off mandate is used up."""
-        for mandate in self:
-            vals = {
-                "sequence_state": "recurring",
-                "previous_umr": False,
-                "previous_iban": False,
-                "previous_creditor_identifier": False,
-                "amendment_smnda": False,
-                "date_last_collection": max(
-                    collection_date, mandate.date_last_collection or collection_date
-                ),
-            }
-            if mandate.mandate_type == "oneoff":
-                vals["state"] = "expired"
-            mandate.write(vals)
-
-    @api.model
-    def _cron_expire(self):
-        """Expire the valid mandates unused for 36 months (since their last
-        collection, or since their signature if never collected).
-
-        One batch per run: the cron runner commits and runs the job again while
-        mandates remain.
-        """
-        limit = fields.Date.context_today(self) - relativedelta(months=EXPIRY_MONTHS)
-        domain = [
-            ("state", "=", "valid"),
-            "|",
-            ("date_last_collection", "<", limit),
-            "&",
-            ("date_last_collection", "=", False),
-            ("date_signature", "<", limit),
-        ]
-        total = self.search_count(domain)
-        mandates = self.search(domain, limit=CRON_BATCH_SIZE)
-        mandates.state = "expired"
-        message = self.env._(
-            "Expired: not collected for %(months)s months.", months=EXPIRY_MONTHS
-        )
-        mandates._message_log_batch(bodies=dict.fromkeys(mandates.ids, message))
-        self.env["ir.cron"]._notify_progress(
-            done=len(mandates), remaining=total - len(mandates)
-        )
 
     def action_view_subscriptions(self):
         self.ensure_one()

@@ -11,3 +11,5 @@ from . import test_sepa_returns
 from . import test_sepa_subscription
 from . import test_worked_example
 from . import test_tour
+from . import test_sepa_reconcile
+from . import test_sepa_partner

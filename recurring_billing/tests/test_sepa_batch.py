@@ -1,3 +1,4 @@
+import functools
 from datetime import date
 
 from freezegun import freeze_time
@@ -7,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..engine.sepa_file import validate_pain008
-from .sepa_common import OTHER_IBAN, SepaCommon
+from .sepa_common import CUSTOMER_IBAN, OTHER_IBAN, SepaCommon
 
 
 def parse(xml):
@@ -64,6 +65,33 @@ class TestSepaDebitBatch(SepaCommon):
         self.assertEqual(early.sepa_date_prenotified, date(2026, 3, 2))
         self.assertEqual(early.sepa_date_collection_planned, date(2026, 3, 16))
         self.assertEqual(batch.action_download()["type"], "ir.actions.act_url")
+
+    def test_file_reports_the_mandate_account_holder_bic_and_amendment(self):
+        self.mandate.sequence_state = "recurring"
+        bank = self.env["res.bank"].create({"name": "BNP", "bic": "BNPAFRPPXXX"})
+        new_account = self._bank_account(self.customer, OTHER_IBAN)
+        new_account.write({"bank_id": bank.id, "acc_holder_name": "Zoë Ærøskøbing"})
+        self.mandate.partner_bank_id = new_account
+        invoice = self._invoice(42.5, date(2026, 3, 20))
+        batch = self._batch(date(2026, 3, 31))
+        batch.action_select_invoices()
+        batch.action_generate()
+        root, ns = parse(batch.attachment_id.raw)
+        (transaction,) = root.iterfind(".//p:DrctDbtTxInf", ns)
+        text = functools.partial(transaction.findtext, namespaces=ns)
+        self.assertEqual(text("p:PmtId/p:EndToEndId"), invoice.name)
+        self.assertEqual(text("p:InstdAmt"), "42.50")
+        self.assertEqual(text("p:Dbtr/p:Nm"), "Zoe AEroskobing")
+        self.assertEqual(text("p:DbtrAcct/p:Id/p:IBAN"), OTHER_IBAN)
+        self.assertEqual(text("p:DbtrAgt/p:FinInstnId/p:BICFI"), "BNPAFRPPXXX")
+        info = "p:DrctDbtTx/p:MndtRltdInf/"
+        self.assertEqual(text(info + "p:MndtId"), self.mandate.name)
+        self.assertEqual(text(info + "p:DtOfSgntr"), "2025-06-01")
+        self.assertEqual(text(info + "p:AmdmntInd"), "true")
+        self.assertEqual(
+            text(info + "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:IBAN"), CUSTOMER_IBAN
+        )
+        self.assertEqual(root.findtext(".//p:PmtTpInf/p:SeqTp", namespaces=ns), "RCUR")
 
     def test_collect_selected_invoices(self):
         first = self._invoice(100.0, date(2026, 3, 10))

@@ -2,3 +2,4 @@ from . import recurring_cancel_wizard
 from . import recurring_pause_wizard
 from . import sepa_return_wizard
 from . import recurring_change_wizard
+from . import sepa_statement_match_wizard

@@ -103,20 +103,29 @@ class SepaReturnWizard(models.TransientModel):
     def _reverse_payment(self):
         """Cancel the payment with a reversal entry: the invoice is open again."""
         payment = self.line_id.payment_id
-        reversal = payment.move_id._reverse_moves(
-            [
-                {
-                    "date": max(self.date_return, payment.date),
-                    "ref": self.env._(
-                        "SEPA %(type)s %(code)s of %(payment)s",
-                        type=selection_label(self, "return_type").lower(),
-                        code=self.reason_code,
-                        payment=payment.name,
-                    ),
-                }
-            ],
-            cancel=True,
-        )
+        values = [
+            {
+                "date": max(self.date_return, payment.date),
+                "ref": self.env._(
+                    "SEPA %(type)s %(code)s of %(payment)s",
+                    type=selection_label(self, "return_type").lower(),
+                    code=self.reason_code,
+                    payment=payment.name,
+                ),
+            }
+        ]
+        if not payment.is_matched:
+            reversal = payment.move_id._reverse_moves(values, cancel=True)
+        else:
+            # The collection is on the bank statement already: it keeps its match,
+            # and the reversal's outstanding line waits for the bank's debit of the
+            # return. Posted, the reversal is reconciled with the open lines of the
+            # payment: the receivable, released from the invoice first.
+            payment.move_id.line_ids.filtered(
+                lambda li: li.account_id == payment.destination_account_id
+            ).remove_move_reconcile()
+            reversal = payment.move_id._reverse_moves(values)
+            reversal.action_post()
         payment.action_reject()
         return reversal
 

@@ -1,0 +1,154 @@
+from decimal import Decimal
+
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..engine.sepa_file import Creditor, Debit, build_pain008
+from ..engine.sepa_text import sanitize
+
+
+class SepaDebitBatch(models.Model):
+    """The pain.008 file of the batch, and the pre-notification of its debits."""
+
+    _inherit = "sepa.debit.batch"
+
+    def action_generate(self):
+        """Build, validate and attach the pain.008 file; pre-notify the customers
+        not yet told the date."""
+        self._check_state(("draft", "generated"))
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
+            if not lines:
+                raise UserError(
+                    self.env._(
+                        "%(batch)s has no debit: add invoices first.", batch=batch.name
+                    )
+                )
+            batch._check_date_collection()
+            lines._check_collectable()
+            batch._update_lines()
+            batch._attach_file(lines)
+            batch.state = "generated"
+            batch._prenotify(lines)
+        return True
+
+    def _attach_file(self, lines):
+        """Build the pain.008 file collecting ``lines``, validated, and attach it to
+        the batch in place of the previous one."""
+        self.ensure_one()
+        xml = self._build_file(lines)
+        self.attachment_id.unlink()
+        self.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": f"{sanitize(self.name, 60).replace('/', '-')}.xml",
+                "raw": xml,
+                "mimetype": "application/xml",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+
+    def _build_file(self, lines):
+        self.ensure_one()
+        company = self.company_id
+        account = company.sepa_bank_account_id or self.journal_id.bank_account_id
+        if not company.sepa_creditor_identifier or not account:
+            raise UserError(
+                self.env._(
+                    "Set the SEPA creditor identifier and the collection bank account "
+                    "of %(company)s in the settings before generating a file.",
+                    company=company.name,
+                )
+            )
+        creditor = Creditor(
+            name=company.name,
+            iban=account.acc_number,
+            creditor_id=company.sepa_creditor_identifier,
+            bic=account.bank_bic or None,
+            batch_booking=self.batch_booking,
+        )
+        try:
+            return build_pain008(creditor, self._file_debits(lines), self.file_version)
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The SEPA file of %(batch)s cannot be built: %(error)s",
+                    batch=self.name,
+                    error=error,
+                )
+            ) from error
+
+    def _file_debits(self, lines):
+        """The engine debits of ``lines``, read with one query.
+
+        A batch may hold tens of thousands of debits: reading the invoice, mandate,
+        bank account and customer of each through the ORM took longer than writing
+        the file. The lines are the batch's, which the user may read; the query reads
+        only what the file says about them.
+        """
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT line.end_to_end_id,
+                       ROUND(line.amount, 2)::text AS amount,
+                       UPPER(line.sequence_type) AS sequence_type,
+                       line.date_collection AS collection_date,
+                       COALESCE(NULLIF(account.acc_holder_name, ''), customer.name)
+                           AS debtor_name,
+                       account.acc_number AS debtor_iban,
+                       bank.bic AS debtor_bic,
+                       mandate.name AS umr,
+                       mandate.date_signature AS mandate_date,
+                       UPPER(mandate.scheme) AS scheme,
+                       invoice.name AS remittance,
+                       mandate.previous_umr,
+                       mandate.previous_iban,
+                       mandate.previous_creditor_identifier,
+                       mandate.amendment_smnda
+                  FROM sepa_debit_batch_line line
+                  JOIN account_move invoice ON invoice.id = line.invoice_id
+                  JOIN res_partner customer
+                    ON customer.id = invoice.commercial_partner_id
+                  JOIN sepa_mandate mandate ON mandate.id = line.mandate_id
+                  JOIN res_partner_bank account
+                    ON account.id = mandate.partner_bank_id
+                  LEFT JOIN res_bank bank ON bank.id = account.bank_id
+                 WHERE line.id = ANY(%s)
+                 ORDER BY line.id
+                """,
+                lines.ids,
+            )
+        )
+        mandates = self.env["sepa.mandate"]
+        debits = []
+        for row in rows:
+            amendment = mandates._make_amendment(
+                row.pop("previous_umr"),
+                row.pop("previous_iban"),
+                row.pop("previous_creditor_identifier"),
+                row.pop("amendment_smnda"),
+            )
+            row["amount"] = Decimal(row["amount"])
+            debits.append(Debit(**row, amendment=amendment))
+        return debits
+
+    def _prenotify(self, lines):
+        template = self.env.ref("recurring_billing.mail_template_sepa_prenotification")
+        for line in lines:
+            invoice = line.invoice_id
+            if invoice.sepa_date_collection_planned != line.date_collection:
+                invoice._sepa_prenotify(template, line.date_collection)
+
+    def action_download(self):
+        self.ensure_one()
+        if not self.attachment_id:
+            raise UserError(
+                self.env._("Generate the file of %(batch)s first.", batch=self.name)
+            )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.attachment_id.id}?download=true",
+            "target": "self",
+        }

@@ -1,0 +1,173 @@
+from collections import defaultdict
+
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+
+class SepaDebitBatch(models.Model):
+    """Sending the batch to the bank, and matching the bank's credit with it."""
+
+    _inherit = "sepa.debit.batch"
+
+    reconcile_mode = fields.Selection(related="company_id.sepa_reconcile_mode")
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        "Bank Statement Line",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The credit of the bank matched with the collected debits.",
+    )
+
+    def action_confirm_sent(self):
+        """The file reached the bank: record a payment per debit and move the
+        mandates to recurring collections. The payments are reconciled with their
+        invoices now, or when the bank statement is matched if the company says so."""
+        self._check_state(("generated",))
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
+            lines._check_collectable()
+            method_line = batch.journal_id._sepa_payment_method_line()
+            payments = self.env["account.payment"].create(
+                [line._prepare_payment_vals(method_line) for line in lines]
+            )
+            payments.action_post()
+            for line, payment in zip(lines, payments, strict=True):
+                line.payment_id = payment
+            if batch.reconcile_mode == "sent":
+                lines._reconcile_payment()
+            last_dates = defaultdict(list)
+            for line in lines:
+                last_dates[line.mandate_id].append(line.date_collection)
+            for mandate, days in last_dates.items():
+                mandate._register_collection(max(days))
+            lines.state = "sent"
+            batch.write(
+                {"state": "sent", "date_sent": fields.Date.context_today(batch)}
+            )
+        return True
+
+    def action_view_payments(self):
+        self.ensure_one()
+        return self.line_ids.payment_id._get_records_action(
+            name=self.env._("Payments"), context={"create": False}
+        )
+
+    # -- Matching the bank statement -------------------------------------------------
+
+    def _collected_lines(self):
+        """The debits of the batch the bank still holds: sent and not returned."""
+        return self.line_ids.filtered(lambda li: li.state == "sent")
+
+    def _amount_collected(self):
+        self.ensure_one()
+        return self.currency_id.round(sum(self._collected_lines().mapped("amount")))
+
+    def _statement_line_domain(self):
+        """Unreconciled statement lines of the collection journal that may be the
+        bank's credit for the batch."""
+        self.ensure_one()
+        return [
+            ("journal_id", "=", self.journal_id.id),
+            ("is_reconciled", "=", False),
+            ("amount", "=", self._amount_collected()),
+        ]
+
+    def action_match_statement_line(self):
+        self.ensure_one()
+        self._check_state(("sent",))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "recurring_billing.sepa_statement_match_wizard_action"
+        )
+        action["context"] = {"default_batch_id": self.id}
+        return action
+
+    def _match_statement_line(self, st_line):
+        """Reconcile the bank's credit ``st_line`` with the payments of the collected
+        debits, and the payments with their invoices where not done yet."""
+        self.ensure_one()
+        self._check_state(("sent",))
+        self._check_statement_line(st_line)
+        lines = self._collected_lines()
+        lines.filtered(lambda li: not li.payment_id.is_reconciled)._reconcile_payment()
+        accounts = lines.payment_id.outstanding_account_id
+        outstanding = lines.payment_id.move_id.line_ids.filtered(
+            lambda aml: aml.account_id in accounts and not aml.reconciled
+        )
+        # The suspense line of the statement gives way to the outstanding account of
+        # the payments, as the bank reconciliation of Odoo does. The move is written
+        # directly: an accountant may edit journal items, not statement lines.
+        st_line.move_id.with_context(
+            force_delete=True,
+            skip_readonly_check=True,
+            skip_account_move_synchronization=True,
+        ).write(
+            {
+                "line_ids": [Command.clear()]
+                + [
+                    Command.create(vals)
+                    for vals in st_line._prepare_move_line_default_vals(
+                        counterpart_account_id=outstanding.account_id.id
+                    )
+                ],
+            }
+        )
+        counterpart = st_line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id == outstanding.account_id
+        )
+        (counterpart + outstanding).reconcile()
+        self.write({"state": "reconciled", "statement_line_id": st_line.id})
+        self.message_post(
+            body=self.env._(
+                "Matched with the bank statement line %(line)s of %(date)s.",
+                line=st_line.display_name,
+                date=st_line.date,
+            )
+        )
+
+    def _check_statement_line(self, st_line):
+        """Raise unless ``st_line`` can be the bank's credit for the batch."""
+        if st_line.journal_id != self.journal_id:
+            raise UserError(
+                self.env._(
+                    "The statement line %(line)s is in the journal %(journal)s, not in "
+                    "%(collection)s, the collection journal of %(batch)s: choose a "
+                    "line of %(collection)s.",
+                    line=st_line.display_name,
+                    journal=st_line.journal_id.display_name,
+                    collection=self.journal_id.display_name,
+                    batch=self.name,
+                )
+            )
+        if st_line.is_reconciled or st_line._seek_for_lines()[2]:
+            raise UserError(
+                self.env._(
+                    "The statement line %(line)s is already reconciled: choose the "
+                    "line of the credit for %(batch)s.",
+                    line=st_line.display_name,
+                    batch=self.name,
+                )
+            )
+        amount = self._amount_collected()
+        if not amount:
+            raise UserError(
+                self.env._(
+                    "All the debits of %(batch)s were returned: the bank has nothing "
+                    "to credit for it.",
+                    batch=self.name,
+                )
+            )
+        currency = self.currency_id
+        if currency.compare_amounts(st_line.amount, amount):
+            raise UserError(
+                self.env._(
+                    "The statement line %(line)s is of %(line_amount)s, while the "
+                    "debits collected by %(batch)s total %(amount)s (returned debits "
+                    "not counted): choose the line of the credit for this batch.",
+                    line=st_line.display_name,
+                    line_amount=format_amount(self.env, st_line.amount, currency),
+                    batch=self.name,
+                    amount=format_amount(self.env, amount, currency),
+                )
+            )
