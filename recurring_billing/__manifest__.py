@@ -38,6 +38,7 @@
         "views/sepa_recurring_subscription_views.xml",
         "views/sepa_account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/recurring_subscription_pending_views.xml",
         "wizards/sepa_statement_match_wizard_views.xml",
         "views/sepa_res_partner_views.xml",
     ],

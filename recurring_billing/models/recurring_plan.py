@@ -57,6 +57,18 @@ class RecurringPlan(models.Model):
         required=True,
         default="start",
     )
+    resume_policy = fields.Selection(
+        [
+            ("restart", "Restart: a new full period from the resume day"),
+            ("keep_anchor", "Keep the billing anchor (prorated first period)"),
+        ],
+        "On Resume",
+        required=True,
+        default="restart",
+        help="What a paused subscription bills when it resumes: a new period "
+        "starting that day, or the days left until its next usual billing date, "
+        "prorated, and then its usual periods.",
+    )
     trial_days = fields.Integer(
         "Trial Length (days)", default=0, help="0 means no free trial."
     )

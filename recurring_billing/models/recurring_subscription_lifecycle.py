@@ -12,6 +12,14 @@ from .tools import selection_label
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
 
+    date_resumed = fields.Date(
+        "Resumed On",
+        copy=False,
+        readonly=True,
+        help="Day the subscription resumed keeping its billing anchor: the period "
+        "holding it is billed from that day, prorated.",
+    )
+
     def _check_states(self, allowed, action):
         """Refuse ``action`` unless every subscription is in one of ``allowed``."""
         wrong = self.filtered(lambda sub: sub.state not in allowed)
@@ -66,6 +74,7 @@ class RecurringSubscription(models.Model):
             "date_end": self._term_end(anchor),
             "date_pause": False,
             "date_resume": False,
+            "date_resumed": False,
             "cancel_at_period_end": False,
             "cancel_reason_id": False,
         }
@@ -128,6 +137,8 @@ class RecurringSubscription(models.Model):
                     )
                 )
             with sub._mrr_tracking("conversion", when, True) as tracked:
+                # The first period is the next period the pending changes wait for.
+                tracked._bring_pending_into_force()
                 tracked.write(dict(sub._paid_period_vals(when), date_trial_end=when))
         return True
 
@@ -148,13 +159,62 @@ class RecurringSubscription(models.Model):
         return True
 
     def action_resume(self):
-        """Resume paused subscriptions: a new period starts today."""
+        """Resume paused subscriptions as their plan says.
+
+        "restart": a new period starts today. "keep_anchor": periods keep their dates
+        and the one holding today is billed from today, prorated, unless it was billed
+        before the pause. Changes waiting for the next period come into force if the
+        first period billed from now starts today.
+        """
         self._check_states(("paused",), self.env._("resumed"))
         today = self._today()
         for sub in self:
             with sub._mrr_tracking("resume", today, True) as tracked:
-                tracked.write(sub._paid_period_vals(today))
+                tracked.write(sub._resume_vals(today))
+                first = tracked._next_period()
+                if first and first.start <= today:
+                    tracked._bring_pending_into_force()
         return True
+
+    def _resume_vals(self, day):
+        self.ensure_one()
+        plan = self.plan_id
+        if plan.resume_policy != "keep_anchor" or not self.date_anchor:
+            return self._paid_period_vals(day)
+        vals = {
+            "state": "active",
+            "date_pause": False,
+            "date_resume": False,
+            "date_resumed": False,
+        }
+        index = period_index_at(
+            self.date_anchor,
+            plan.interval_unit,
+            plan.interval_count,
+            max(day, self.date_anchor),
+        )
+        if self.next_period_index <= index:
+            # The periods of the pause are not billed; the one holding today is, from
+            # today on.
+            vals.update(next_period_index=index, date_resumed=day)
+        return vals
+
+    def _clip_to_service(self, span):
+        """``span`` starting on the resume day if service resumed inside it."""
+        day = self.date_resumed
+        if day and span.start < day <= span.end:
+            return span._replace(start=day)
+        return span
+
+    def _service_share(self, span):
+        """(days of service, days) of a period whose service starts after its first day.
+
+        None for a whole period.
+        """
+        full = self._period(span.index)
+        if not full or not full.start < span.start <= full.end:
+            return None
+        return span.days, full.days
 
     def action_cancel(self, reason=None, at_period_end=False, credit_unused=False):
         """Cancel now, or at the end of the current period (active ones, revocable).
@@ -181,6 +241,8 @@ class RecurringSubscription(models.Model):
                     )
                 )
             return True
+        # Without a next period, the changes planned for it never come.
+        self.filtered("date_pending_change").action_cancel_pending_change()
         unused = {}
         if credit_unused:
             for sub in self:
@@ -253,7 +315,7 @@ class RecurringSubscription(models.Model):
 
     @api.model
     def _cron_lifecycle(self):
-        """Daily: scheduled plan changes, trials ending, resumes, ends of service."""
+        """Daily: scheduled changes, trials ending, resumes, ends of service."""
         self._cron_apply_pending_changes()
         today = self._today()
         self._send_trial_reminders(today)
@@ -293,6 +355,7 @@ class RecurringSubscription(models.Model):
         due = self._due_periods(self._today())
         if due:
             self._invoice_periods(due)
+        self.filtered("date_pending_change").action_cancel_pending_change()
         event_type = "cancel" if self.cancel_at_period_end else "end"
         with self._mrr_tracking(event_type, self.date_end, True) as tracked:
             tracked.write({"state": "cancelled", "cancel_at_period_end": False})

@@ -1,5 +1,17 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
+
+# Set by the steps that change prices on purpose (a pending change coming into force):
+# without it, a new price of a running subscription waits for its next period.
+PRICE_NOW_KEY = "recurring_price_now"
+PRICE_FIELDS = ("price_unit", "discount")
+NO_PENDING = {
+    "has_pending_quantity": False,
+    "pending_quantity": 0.0,
+    "has_pending_price": False,
+    "pending_price_unit": 0.0,
+    "pending_discount": 0.0,
+}
 
 
 class RecurringSubscriptionLine(models.Model):
@@ -57,6 +69,29 @@ class RecurringSubscriptionLine(models.Model):
         precompute=True,
         currency_field="currency_id",
     )
+    has_pending_quantity = fields.Boolean(
+        "Quantity Changes Next Period", copy=False, readonly=True
+    )
+    pending_quantity = fields.Float(
+        "Next Period Quantity",
+        copy=False,
+        readonly=True,
+        digits="Product Unit of Measure",
+        help="Quantity from the next period on; 0 removes the line then.",
+    )
+    has_pending_price = fields.Boolean(
+        "Price Changes Next Period", copy=False, readonly=True
+    )
+    pending_price_unit = fields.Monetary(
+        "Next Period Price",
+        copy=False,
+        readonly=True,
+        currency_field="currency_id",
+        help="Price per period from the next period on.",
+    )
+    pending_discount = fields.Float(
+        "Next Period Discount (%)", copy=False, readonly=True, digits="Discount"
+    )
 
     _sql_constraints = [
         (
@@ -74,6 +109,13 @@ class RecurringSubscriptionLine(models.Model):
             "discount_range",
             "CHECK(discount >= 0 AND discount <= 100)",
             "A discount is a percentage between 0 and 100.",
+        ),
+        (
+            "pending_amounts_positive",
+            "CHECK(pending_quantity >= 0 AND pending_price_unit >= 0 "
+            "AND pending_discount >= 0 AND pending_discount <= 100)",
+            "The next period's quantity and price cannot be negative, and its "
+            "discount is a percentage between 0 and 100.",
         ),
     ]
 
@@ -133,10 +175,12 @@ class RecurringSubscriptionLine(models.Model):
                 line.quantity * line.price_unit * (1 - line.discount / 100.0)
             )
 
-    @api.constrains("quantity", "price_unit", "discount")
+    @api.constrains(
+        "quantity", "price_unit", "discount", "pending_price_unit", "pending_discount"
+    )
     def _check_amounts(self):
         for line in self:
-            if line.quantity < 0 or line.price_unit < 0:
+            if min(line.quantity, line.price_unit, line.pending_price_unit) < 0:
                 raise ValidationError(
                     self.env._(
                         "%(line)s on %(subscription)s: quantity and price cannot be "
@@ -145,7 +189,7 @@ class RecurringSubscriptionLine(models.Model):
                         subscription=line.subscription_id.name,
                     )
                 )
-            if not 0 <= line.discount <= 100:
+            if not (0 <= line.discount <= 100 and 0 <= line.pending_discount <= 100):
                 raise ValidationError(
                     self.env._("A discount is a percentage between 0 and 100.")
                 )
@@ -196,11 +240,101 @@ class RecurringSubscriptionLine(models.Model):
         if vals.get("subscription_id"):
             subs |= subs.browse(vals["subscription_id"])
         subs._check_changeable()
+        later = self._lines_priced_next_period(vals)
         with subs._mrr_tracking("change"):
-            return super().write(vals)
+            if not later:
+                return super().write(vals)
+            later._schedule_price(vals)
+            others = {
+                key: value for key, value in vals.items() if key not in PRICE_FIELDS
+            }
+            if others:
+                super(RecurringSubscriptionLine, later).write(others)
+            return super(RecurringSubscriptionLine, self - later).write(vals)
 
     def unlink(self):
         subs = self.subscription_id
         subs._check_changeable()
         with subs._mrr_tracking("change"):
             return super().unlink()
+
+    # -- Changes waiting for the next period ---------------------------------------------
+
+    def _lines_priced_next_period(self, vals):
+        """The lines whose new price or discount in ``vals`` waits for the next period.
+
+        The current period of a running subscription is sold at its price: a new price
+        applies from the next one (BILLING.md). A new product is a new line, sold now.
+        """
+        if (
+            self.env.context.get(PRICE_NOW_KEY)
+            or "product_id" in vals
+            or not set(PRICE_FIELDS) & set(vals)
+        ):
+            return self.browse()
+        return self.filtered(
+            lambda line: (
+                line.subscription_id.state in ("trial", "active")
+                and line.subscription_id._next_period_start()
+            )
+        )
+
+    def _schedule_price(self, vals):
+        """Record the price and discount of ``vals`` for the next period.
+
+        Setting back the current price forgets the pending one.
+        """
+        for line in self:
+            planned = line._next_period_values()
+            price = vals.get("price_unit", planned["price_unit"])
+            discount = vals.get("discount", planned["discount"])
+            unchanged = (
+                line.currency_id.compare_amounts(price, line.price_unit) == 0
+                and discount == line.discount
+            )
+            line.write(
+                {
+                    "has_pending_price": not unchanged,
+                    "pending_price_unit": 0.0 if unchanged else price,
+                    "pending_discount": 0.0 if unchanged else discount,
+                }
+            )
+        self.subscription_id._date_pending_changes()
+
+    def _next_period_values(self):
+        """Quantity, price and discount of this line from the next period on."""
+        self.ensure_one()
+        quantity = self.quantity
+        if self.has_pending_quantity:
+            quantity = self.pending_quantity
+        if self.has_pending_price:
+            return {
+                "quantity": quantity,
+                "price_unit": self.pending_price_unit,
+                "discount": self.pending_discount,
+            }
+        return {
+            "quantity": quantity,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+        }
+
+    def _billing_values(self):
+        """Everything an invoice line takes from this line, to rebuild it in memory."""
+        self.ensure_one()
+        return {
+            "sequence": self.sequence,
+            "product_id": self.product_id.id,
+            "name": self.name,
+            "addon_id": self.addon_id.id,
+            "quantity": self.quantity,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "tax_ids": [Command.set(self.tax_ids.ids)],
+        }
+
+    def action_cancel_pending_change(self):
+        """Keep this line as it is: forget the change planned for the next period."""
+        self.write(NO_PENDING)
+        self.subscription_id._date_pending_changes()
+        return True

@@ -13,3 +13,5 @@ from . import test_worked_example
 from . import test_tour
 from . import test_sepa_reconcile
 from . import test_sepa_partner
+from . import test_pending_changes
+from . import test_resume_policy

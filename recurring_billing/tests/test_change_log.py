@@ -29,6 +29,24 @@ class TestChangeLog(RecurringCommon):
             ("2026-02-01", "change", 30.0, 90.0),
         )
 
+    def test_direct_write_logs_the_quantity_now_and_the_price_when_it_applies(self):
+        sub = self._active()
+        with freeze_time("2026-02-01"):
+            sub.line_ids.write({"quantity": 3, "price_unit": 40.0})
+        self.assertEqual(sub.mrr, 90.0)
+        self.assertEqual(sub.line_ids.pending_price_unit, 40.0)
+        with freeze_time("2026-02-10"):
+            self.env["recurring.subscription"]._cron_lifecycle()
+        self.assertEqual(sub.mrr, 120.0)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 30.0),
+                ("2026-02-01", "change", 30.0, 90.0),
+                ("2026-02-10", "upgrade", 90.0, 120.0),
+            ],
+        )
+
     def test_added_and_removed_lines_are_logged(self):
         sub = self._active()
         sub.write({"line_ids": [Command.create({"product_id": self.product_seat.id})]})

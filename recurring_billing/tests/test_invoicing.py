@@ -467,5 +467,5 @@ class TestInvoiceNow(InvoicingCommon):
         empty.line_ids.unlink()
         self._assert_refused(empty, "has no lines")
         zero = self._active(self.plan_basic, date(2026, 3, 1))
-        zero.line_ids.price_unit = 0.0
+        zero.line_ids.quantity = 0.0
         self._assert_refused(zero, "its total is zero")

@@ -60,9 +60,9 @@ class TestPlanAndPackages(RecurringCommon):
         sub.action_start()
         sub.action_set_addon_quantities({self.seat_addon: 4})
         self.assertEqual(sub.mrr, 70.0)
-        sub.action_set_addon_quantities({self.seat_addon: 1})
+        sub.action_set_addon_quantities({self.seat_addon: 1}, when="now")
         self.assertEqual(sub.mrr, 55.0)
-        sub.action_set_addon_quantities({self.seat_addon: 0})
+        sub.action_set_addon_quantities({self.seat_addon: 0}, when="now")
         self.assertEqual(sub.mrr, 50.0)
         self.assertEqual(
             [(e.event_type, e.mrr_after) for e in sub.event_ids.sorted("id")],

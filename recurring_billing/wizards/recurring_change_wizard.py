@@ -10,6 +10,7 @@ class RecurringChangeWizard(models.TransientModel):
         required=True,
         default=lambda self: self.env.context.get("active_id"),
     )
+    subscription_state = fields.Selection(related="subscription_id.state")
     current_plan_id = fields.Many2one(related="subscription_id.plan_id")
     plan_id = fields.Many2one(
         "recurring.plan",
@@ -20,13 +21,17 @@ class RecurringChangeWizard(models.TransientModel):
     company_id = fields.Many2one(related="subscription_id.company_id")
     when = fields.Selection(
         [
-            ("auto", "Upgrade now, downgrade at period end"),
-            ("now", "Now"),
             ("period_end", "At the end of the current period"),
+            ("now", "Now, crediting the unused days"),
         ],
+        "Decreases Apply",
         required=True,
-        default="auto",
+        default="period_end",
+        help="A cheaper plan or fewer add-on units wait for the end of the current "
+        "period, where they can still be cancelled, or apply now with a credit note "
+        "for the days left. Upgrades and more units always apply now.",
     )
+    has_decrease = fields.Boolean(compute="_compute_has_decrease")
     addon_line_ids = fields.One2many(
         "recurring.change.wizard.line",
         "wizard_id",
@@ -40,30 +45,43 @@ class RecurringChangeWizard(models.TransientModel):
     def _compute_addon_line_ids(self):
         for wizard in self:
             sub = wizard.subscription_id
-            wizard.addon_line_ids = [Command.clear()] + [
-                Command.create(
-                    {
-                        "addon_id": addon.id,
-                        "quantity": sum(
-                            sub.line_ids.filtered(
-                                lambda line, a=addon: line.addon_id == a
-                            ).mapped("quantity")
-                        ),
-                    }
+            lines = []
+            for addon in sub.plan_id.addon_ids:
+                current = sum(
+                    sub.line_ids.filtered(
+                        lambda line, a=addon: line.addon_id == a
+                    ).mapped("quantity")
                 )
-                for addon in sub.plan_id.addon_ids
-            ]
+                lines.append(
+                    Command.create(
+                        {
+                            "addon_id": addon.id,
+                            "current_quantity": current,
+                            "quantity": current,
+                        }
+                    )
+                )
+            wizard.addon_line_ids = [Command.clear()] + lines
+
+    @api.depends("subscription_id", "plan_id", "addon_line_ids.quantity")
+    def _compute_has_decrease(self):
+        for wizard in self:
+            wizard.has_decrease = (
+                wizard.plan_id
+                and not wizard.subscription_id._is_upgrade_to(wizard.plan_id)
+            ) or any(
+                line.quantity < line.current_quantity for line in wizard.addon_line_ids
+            )
 
     def action_confirm(self):
         self.ensure_one()
         sub = self.subscription_id
+        upgrade = self.plan_id and sub._is_upgrade_to(self.plan_id)
         quantities = {line.addon_id: line.quantity for line in self.addon_line_ids}
         if quantities:
-            sub.action_set_addon_quantities(quantities)
+            sub.action_set_addon_quantities(quantities, when=self.when)
         if self.plan_id:
-            sub.action_change_plan(
-                self.plan_id, when=None if self.when == "auto" else self.when
-            )
+            sub.action_change_plan(self.plan_id, when="now" if upgrade else self.when)
         return {"type": "ir.actions.act_window_close"}
 
 
@@ -78,4 +96,5 @@ class RecurringChangeWizardLine(models.TransientModel):
         "recurring.plan.addon", "Add-on Package", required=True, readonly=True
     )
     max_quantity = fields.Integer(related="addon_id.max_quantity")
-    quantity = fields.Integer()
+    current_quantity = fields.Integer(readonly=True)
+    quantity = fields.Integer("New Quantity")

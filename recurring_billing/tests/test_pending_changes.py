@@ -1,0 +1,430 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import Form, tagged
+
+from .test_invoicing import InvoicingCommon
+
+
+class PendingCommon(InvoicingCommon):
+    def _lifecycle(self, day):
+        with freeze_time(day):
+            self.Subscription._cron_lifecycle()
+
+    def _period_invoice(self, sub, day):
+        return self._invoices(sub).filtered(
+            lambda move: (
+                move.invoice_date == date.fromisoformat(day)
+                and move.recurring_kind == "period"
+            )
+        )
+
+    def _adjustments(self, sub):
+        return self._invoices(sub).filtered(
+            lambda move: move.recurring_kind == "adjustment"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestAddonChanges(PendingCommon):
+    """Fewer add-on units wait for the period end; more apply now."""
+
+    def _pro_with_seats(self, seats=4):
+        """Pro 50 with ``seats`` extra seats at 5 from 2026-01-10, billed to 03-09."""
+        sub = self._active(
+            self.plan_pro,
+            date(2026, 1, 10),
+            line_ids=[
+                Command.create({"product_id": self.product_pro.id}),
+                Command.create(
+                    {
+                        "product_id": self.product_seat.id,
+                        "addon_id": self.seat_addon.id,
+                        "quantity": seats,
+                    }
+                ),
+            ],
+        )
+        self._run_cron("2026-02-10")
+        self.assertEqual(sub.amount_untaxed, 50 + 5 * seats)
+        return sub
+
+    def _seat_line(self, sub):
+        return sub.line_ids.filtered("addon_id")
+
+    def test_fewer_units_wait_for_the_period_end_then_bill_the_next_period(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 1})
+            sub.invalidate_recordset()
+            seats = self._seat_line(sub)
+            self.assertEqual(seats.quantity, 4)
+            self.assertTrue(seats.has_pending_quantity)
+            self.assertEqual(seats.pending_quantity, 1)
+            self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+            self.assertTrue(sub.has_pending_line_change)
+            self.assertEqual(sub.mrr, 70.0)
+            # The preview of the 03-10 invoice already bills one seat.
+            self.assertEqual(sub.preview_date_start, date(2026, 3, 10))
+            self.assertIn("55.00", sub.preview_html)
+            self.assertNotIn("70.00", sub.preview_html)
+        self.assertFalse(self._adjustments(sub))
+        self._lifecycle("2026-03-09")
+        self.assertEqual(self._seat_line(sub).quantity, 4)
+        self._lifecycle("2026-03-10")
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._seat_line(sub).quantity, 1)
+        self.assertFalse(self._seat_line(sub).has_pending_quantity)
+        self.assertFalse(sub.date_pending_change)
+        self.assertEqual(sub.mrr, 55.0)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 70.0),
+                ("2026-03-10", "downgrade", 70.0, 55.0),
+            ],
+        )
+        self.assertEqual(self._period_invoice(sub, "2026-02-10").amount_untaxed, 70.0)
+        following = self._period_invoice(sub, "2026-03-10")
+        self.assertEqual(following.amount_untaxed, 55.0)
+        self.assertEqual(
+            [(line.name, line.quantity) for line in following.invoice_line_ids],
+            [
+                ("Pro — 10 Mar 2026 to 9 Apr 2026", 1.0),
+                ("Extra seat — 10 Mar 2026 to 9 Apr 2026", 1.0),
+            ],
+        )
+
+    def test_next_invoice_bills_the_new_units_if_invoicing_runs_first(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 2})
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._period_invoice(sub, "2026-03-10").amount_untaxed, 60.0)
+        self.assertEqual(self._seat_line(sub).quantity, 4)
+        self._lifecycle("2026-03-10")
+        self.assertEqual(self._seat_line(sub).quantity, 2)
+        self.assertEqual(len(self._invoices(sub)), 3)
+
+    def test_removed_package_leaves_at_the_period_end(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 0})
+        self.assertEqual(self._seat_line(sub).pending_quantity, 0)
+        self._lifecycle("2026-03-10")
+        self.assertFalse(self._seat_line(sub))
+        self.assertEqual(sub.amount_untaxed, 50.0)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 70.0),
+                ("2026-03-10", "downgrade", 70.0, 50.0),
+            ],
+        )
+
+    def test_fewer_units_now_credit_the_unused_days(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 1}, when="now")
+        self.assertEqual(self._seat_line(sub).quantity, 1)
+        self.assertFalse(sub.date_pending_change)
+        credit = self._adjustments(sub)
+        self.assertEqual(credit.move_type, "out_refund")
+        self.assertEqual(credit.invoice_date, date(2026, 2, 15))
+        # 02-15 .. 03-09: 23 of 28 days; 4 seats (20) credited, 1 seat (5) charged.
+        self.assertEqual(
+            [(line.name, line.price_subtotal) for line in credit.invoice_line_ids],
+            [
+                ("Extra seat, unused — 15 Feb 2026 to 9 Mar 2026", 16.43),
+                ("Extra seat — 15 Feb 2026 to 9 Mar 2026", -4.11),
+            ],
+        )
+        self.assertEqual(credit.amount_untaxed, 12.32)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 70.0),
+                ("2026-02-15", "downgrade", 70.0, 55.0),
+            ],
+        )
+
+    def test_more_units_apply_now_with_a_prorated_invoice(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 6})
+        self.assertEqual(self._seat_line(sub).quantity, 6)
+        invoice = self._adjustments(sub)
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertEqual(
+            [(line.name, line.price_subtotal) for line in invoice.invoice_line_ids],
+            [
+                ("Extra seat, unused — 15 Feb 2026 to 9 Mar 2026", -16.43),
+                ("Extra seat — 15 Feb 2026 to 9 Mar 2026", 24.64),
+            ],
+        )
+        self.assertEqual(invoice.amount_untaxed, 8.21)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 70.0),
+                ("2026-02-15", "upgrade", 70.0, 80.0),
+            ],
+        )
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._period_invoice(sub, "2026-03-10").amount_untaxed, 80.0)
+
+    def test_more_units_now_replace_fewer_units_planned(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 1})
+            sub.action_set_addon_quantities({self.seat_addon: 5})
+        self.assertEqual(self._seat_line(sub).quantity, 5)
+        self.assertFalse(self._seat_line(sub).has_pending_quantity)
+        self.assertFalse(sub.date_pending_change)
+
+    def test_planned_decrease_is_revoked_on_its_line(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            sub.action_set_addon_quantities({self.seat_addon: 1})
+            self._seat_line(sub).action_cancel_pending_change()
+        self.assertFalse(self._seat_line(sub).has_pending_quantity)
+        self.assertFalse(sub.date_pending_change)
+        self._lifecycle("2026-03-10")
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._seat_line(sub).quantity, 4)
+        self.assertEqual(self._period_invoice(sub, "2026-03-10").amount_untaxed, 70.0)
+        self.assertEqual(len(sub.event_ids), 1)
+
+    def test_negative_quantity_is_refused_and_changes_nothing(self):
+        sub = self._pro_with_seats()
+        with self.assertRefused("cannot have a negative quantity: use 0 to remove"):
+            sub.action_set_addon_quantities({self.seat_addon: -1})
+        self.assertEqual(self._seat_line(sub).quantity, 4)
+        self.assertFalse(self._seat_line(sub).has_pending_quantity)
+        self.assertFalse(sub.date_pending_change)
+
+    def test_wizard_plans_fewer_units_for_the_period_end_by_default(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            wizard = Form(
+                self.env["recurring.change.wizard"].with_context(active_id=sub.id)
+            )
+            self.assertFalse(wizard.has_decrease)
+            with wizard.addon_line_ids.edit(0) as line:
+                self.assertEqual(line.current_quantity, 4)
+                line.quantity = 2
+            self.assertTrue(wizard.has_decrease)
+            self.assertEqual(wizard.when, "period_end")
+            wizard.save().action_confirm()
+        self.assertEqual(self._seat_line(sub).quantity, 4)
+        self.assertEqual(self._seat_line(sub).pending_quantity, 2)
+        self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+        self.assertFalse(self._adjustments(sub))
+
+    def test_wizard_applies_fewer_units_now_with_a_credit_note(self):
+        sub = self._pro_with_seats()
+        with freeze_time("2026-02-15"):
+            wizard = Form(
+                self.env["recurring.change.wizard"].with_context(active_id=sub.id)
+            )
+            with wizard.addon_line_ids.edit(0) as line:
+                line.quantity = 1
+            wizard.when = "now"
+            wizard.save().action_confirm()
+        self.assertEqual(self._seat_line(sub).quantity, 1)
+        self.assertEqual(self._adjustments(sub).move_type, "out_refund")
+        self.assertEqual(self._adjustments(sub).amount_untaxed, 12.32)
+
+    def test_wizard_downgrades_the_plan_at_period_end_by_default(self):
+        sub = self._active(self.plan_pro, date(2026, 1, 10))
+        with freeze_time("2026-02-15"):
+            wizard = Form(
+                self.env["recurring.change.wizard"].with_context(active_id=sub.id)
+            )
+            wizard.plan_id = self.plan_basic
+            self.assertTrue(wizard.has_decrease)
+            wizard.save().action_confirm()
+        self.assertEqual(sub.plan_id, self.plan_pro)
+        self.assertEqual(sub.pending_plan_id, self.plan_basic)
+        self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+
+
+@tagged("post_install", "-at_install")
+class TestPriceChanges(PendingCommon):
+    """A new price of a running subscription applies from its next period."""
+
+    def _billed_basic(self, **values):
+        """Basic 30 from 2026-01-10, invoiced up to the period 02-10 .. 03-09."""
+        sub = self._active(self.plan_basic, date(2026, 1, 10), **values)
+        self._run_cron("2026-02-10")
+        return sub
+
+    def test_new_price_waits_for_the_next_period_and_bills_it(self):
+        sub = self._billed_basic()
+        with freeze_time("2026-02-20"):
+            with Form(sub) as form, form.line_ids.edit(0) as line:
+                line.price_unit = 36.0
+            sub.invalidate_recordset()
+            self.assertEqual(sub.line_ids.price_unit, 30.0)
+            self.assertTrue(sub.line_ids.has_pending_price)
+            self.assertEqual(sub.line_ids.pending_price_unit, 36.0)
+            self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+            self.assertEqual(sub.mrr, 30.0)
+            self.assertIn("36.00", sub.preview_html)
+            self.assertNotIn("30.00", sub.preview_html)
+        self.assertEqual(len(sub.event_ids), 1)
+        # The invoicing job may run before the lifecycle job on the first day.
+        self._run_cron("2026-03-10")
+        self._lifecycle("2026-03-10")
+        self.assertEqual(sub.line_ids.price_unit, 36.0)
+        self.assertFalse(sub.line_ids.has_pending_price)
+        self.assertEqual(
+            [move.amount_untaxed for move in self._invoices(sub)], [30.0, 30.0, 36.0]
+        )
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 30.0),
+                ("2026-03-10", "upgrade", 30.0, 36.0),
+            ],
+        )
+
+    def test_new_discount_is_a_downgrade_on_the_next_period_start(self):
+        sub = self._billed_basic()
+        with freeze_time("2026-02-20"):
+            sub.line_ids.discount = 10.0
+        self.assertEqual(sub.line_ids.discount, 0.0)
+        self.assertEqual(sub.line_ids.pending_discount, 10.0)
+        self.assertEqual(sub.line_ids.pending_price_unit, 30.0)
+        self._lifecycle("2026-03-10")
+        self._run_cron("2026-03-10")
+        invoice = self._period_invoice(sub, "2026-03-10")
+        self.assertEqual(invoice.invoice_line_ids.discount, 10.0)
+        self.assertEqual(invoice.amount_untaxed, 27.0)
+        self.assertEqual(self._period_invoice(sub, "2026-02-10").amount_untaxed, 30.0)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-10", "start", 0.0, 30.0),
+                ("2026-03-10", "downgrade", 30.0, 27.0),
+            ],
+        )
+
+    def test_new_price_is_revocable(self):
+        sub = self._billed_basic()
+        with freeze_time("2026-02-20"):
+            sub.line_ids.price_unit = 36.0
+            sub.action_cancel_pending_change()
+        self.assertFalse(sub.line_ids.has_pending_price)
+        self.assertFalse(sub.date_pending_change)
+        self._lifecycle("2026-03-10")
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._period_invoice(sub, "2026-03-10").amount_untaxed, 30.0)
+        self.assertEqual(len(sub.event_ids), 1)
+
+    def test_setting_back_the_current_price_forgets_the_new_one(self):
+        sub = self._billed_basic()
+        with freeze_time("2026-02-20"):
+            sub.line_ids.price_unit = 36.0
+            sub.line_ids.price_unit = 30.0
+        self.assertFalse(sub.line_ids.has_pending_price)
+        self.assertFalse(sub.date_pending_change)
+
+    def test_draft_subscription_takes_a_new_price_at_once(self):
+        sub = self._subscription(self.plan_basic)
+        sub.line_ids.price_unit = 36.0
+        self.assertEqual(sub.line_ids.price_unit, 36.0)
+        self.assertFalse(sub.line_ids.has_pending_price)
+        self.assertFalse(sub.date_pending_change)
+
+    def test_negative_new_price_is_refused_and_changes_nothing(self):
+        sub = self._billed_basic()
+        with self.assertRefused("cannot be negative"):
+            sub.line_ids.price_unit = -5.0
+        self.assertFalse(sub.line_ids.has_pending_price)
+        self.assertFalse(sub.date_pending_change)
+        with self.assertRefused("percentage between 0 and 100"):
+            sub.line_ids.discount = 120.0
+        self.assertFalse(sub.line_ids.has_pending_price)
+
+    def test_new_price_during_the_trial_applies_at_conversion(self):
+        sub = self._subscription(self.plan_basic_trial, date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-01-25"):
+            sub.line_ids.price_unit = 25.0
+        self.assertEqual(sub.line_ids.price_unit, 30.0)
+        self.assertEqual(sub.date_pending_change, date(2026, 2, 3))
+        self._lifecycle("2026-02-03")
+        self._run_cron("2026-02-03")
+        self.assertEqual(sub.state, "active")
+        self.assertEqual(sub.line_ids.price_unit, 25.0)
+        self.assertEqual(self._invoices(sub).amount_untaxed, 25.0)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-20", "trial_start", 0.0, 0.0),
+                ("2026-02-03", "conversion", 0.0, 25.0),
+            ],
+        )
+
+    def test_trial_ended_early_takes_the_new_price(self):
+        sub = self._subscription(self.plan_basic_trial, date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-01-25"):
+            sub.line_ids.price_unit = 25.0
+            sub.action_convert_trial()
+        self.assertEqual(sub.line_ids.price_unit, 25.0)
+        self.assertFalse(sub.date_pending_change)
+        self.assertEqual(sub.mrr, 25.0)
+
+    def test_period_in_arrears_is_billed_at_its_price_before_the_change(self):
+        self.plan_basic.billing_mode = "arrears"
+        sub = self._billed_basic()
+        with freeze_time("2026-02-20"):
+            sub.line_ids.price_unit = 36.0
+        # The lifecycle job runs first: the period that just ended keeps its price.
+        self._lifecycle("2026-03-10")
+        self._run_cron("2026-03-10")
+        self._run_cron("2026-04-10")
+        self.assertEqual(
+            [
+                (str(move.invoice_date), move.amount_untaxed)
+                for move in self._invoices(sub)
+            ],
+            [("2026-02-10", 30.0), ("2026-03-10", 30.0), ("2026-04-10", 36.0)],
+        )
+        self.assertEqual(
+            self._period_invoice(sub, "2026-03-10").invoice_line_ids.name,
+            "Basic — 10 Feb 2026 to 9 Mar 2026",
+        )
+
+    def test_cancelling_forgets_the_changes_planned(self):
+        sub = self._billed_basic()
+        with freeze_time("2026-02-20"):
+            sub.line_ids.price_unit = 36.0
+            sub.action_cancel()
+        self.assertFalse(sub.line_ids.has_pending_price)
+        self.assertFalse(sub.date_pending_change)
+        self._lifecycle("2026-03-10")
+        self.assertEqual(sub.line_ids.price_unit, 30.0)
+        self.assertEqual(
+            [e.event_type for e in sub.event_ids.sorted("id")], ["start", "cancel"]
+        )
+
+    def test_scheduled_downgrade_bills_the_new_plan_if_invoicing_runs_first(self):
+        sub = self._active(self.plan_pro, date(2026, 1, 10))
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-15"):
+            sub.action_change_plan(self.plan_basic)
+            self.assertIn("30.00", sub.preview_html)
+        self._run_cron("2026-03-10")
+        following = self._period_invoice(sub, "2026-03-10")
+        self.assertEqual(following.amount_untaxed, 30.0)
+        self.assertEqual(
+            following.invoice_line_ids.name, "Basic — 10 Mar 2026 to 9 Apr 2026"
+        )
+        self._lifecycle("2026-03-10")
+        self.assertEqual(sub.plan_id, self.plan_basic)
+        self.assertEqual(len(self._invoices(sub)), 3)
