@@ -278,7 +278,7 @@ class RecurringSubscription(models.Model):
     @api.depends(
         "pending_plan_id",
         "date_pending_change",
-        "date_resumed",
+        "date_service_start",
         "line_ids.pending_quantity",
         "line_ids.pending_price_unit",
         "line_ids.pending_discount",

@@ -12,12 +12,13 @@ from .tools import selection_label
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
 
-    date_resumed = fields.Date(
-        "Resumed On",
+    date_service_start = fields.Date(
+        "Service From",
         copy=False,
         readonly=True,
-        help="Day the subscription resumed keeping its billing anchor: the period "
-        "holding it is billed from that day, prorated.",
+        help="Day paid service starts inside a period that began earlier (a start "
+        "aligned to the calendar, or a resume keeping the billing anchor): that period "
+        "is billed from this day, prorated.",
     )
 
     def _check_states(self, allowed, action):
@@ -65,7 +66,11 @@ class RecurringSubscription(models.Model):
         return period(anchor, plan.interval_unit, plan.interval_count, last).end
 
     def _paid_period_vals(self, day):
-        """Values that start paid service on ``day``: a new anchor, period 0."""
+        """Values that start paid service on ``day``: a new anchor, period 0.
+
+        An anchor aligned to the calendar may be earlier than ``day``: the first
+        period is then billed from ``day``, prorated.
+        """
         anchor = self._anchor_for(day)
         return {
             "state": "active",
@@ -74,7 +79,7 @@ class RecurringSubscription(models.Model):
             "date_end": self._term_end(anchor),
             "date_pause": False,
             "date_resume": False,
-            "date_resumed": False,
+            "date_service_start": day if anchor < day else False,
             "cancel_at_period_end": False,
             "cancel_reason_id": False,
         }
@@ -185,7 +190,7 @@ class RecurringSubscription(models.Model):
             "state": "active",
             "date_pause": False,
             "date_resume": False,
-            "date_resumed": False,
+            "date_service_start": False,
         }
         index = period_index_at(
             self.date_anchor,
@@ -196,12 +201,12 @@ class RecurringSubscription(models.Model):
         if self.next_period_index <= index:
             # The periods of the pause are not billed; the one holding today is, from
             # today on.
-            vals.update(next_period_index=index, date_resumed=day)
+            vals.update(next_period_index=index, date_service_start=day)
         return vals
 
     def _clip_to_service(self, span):
-        """``span`` starting on the resume day if service resumed inside it."""
-        day = self.date_resumed
+        """``span`` starting on the day service started or resumed, if inside it."""
+        day = self.date_service_start
         if day and span.start < day <= span.end:
             return span._replace(start=day)
         return span

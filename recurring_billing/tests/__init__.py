@@ -15,3 +15,4 @@ from . import test_sepa_reconcile
 from . import test_sepa_partner
 from . import test_pending_changes
 from . import test_resume_policy
+from . import test_aligned_anchor

@@ -58,7 +58,7 @@ class TestResumePolicy(InvoicingCommon):
         with freeze_time("2026-02-15"):
             sub.action_resume()
             self.assertEqual(sub.date_anchor, date(2026, 1, 10))
-            self.assertEqual(sub.date_resumed, date(2026, 2, 15))
+            self.assertEqual(sub.date_service_start, date(2026, 2, 15))
             self.assertEqual(sub.preview_date_start, date(2026, 2, 15))
             self.assertEqual(sub.preview_date_end, date(2026, 3, 9))
             self.assertIn("24.64", sub.preview_html)
@@ -93,7 +93,7 @@ class TestResumePolicy(InvoicingCommon):
         sub = self._paused_basic()
         with freeze_time("2026-02-05"):
             sub.action_resume()
-        self.assertFalse(sub.date_resumed)
+        self.assertFalse(sub.date_service_start)
         self.assertEqual(sub.date_next_invoice, date(2026, 2, 10))
         self._run_cron("2026-02-05")
         self._run_cron("2026-02-10")
