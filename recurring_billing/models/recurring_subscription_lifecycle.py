@@ -157,6 +157,8 @@ class RecurringSubscription(models.Model):
                     "The resume date must be after today: leave it empty to resume by hand."
                 )
             )
+        # Service stops today: the days used before it are billed in arrears now.
+        self._bill_used_days(today - timedelta(days=1))
         with self._mrr_tracking("pause", today, True) as tracked:
             tracked.write(
                 {"state": "paused", "date_pause": today, "date_resume": date_resume}
@@ -204,23 +206,6 @@ class RecurringSubscription(models.Model):
             vals.update(next_period_index=index, date_service_start=day)
         return vals
 
-    def _clip_to_service(self, span):
-        """``span`` starting on the day service started or resumed, if inside it."""
-        day = self.date_service_start
-        if day and span.start < day <= span.end:
-            return span._replace(start=day)
-        return span
-
-    def _service_share(self, span):
-        """(days of service, days) of a period whose service starts after its first day.
-
-        None for a whole period.
-        """
-        full = self._period(span.index)
-        if not full or not full.start < span.start <= full.end:
-            return None
-        return span.days, full.days
-
     def action_cancel(self, reason=None, at_period_end=False, credit_unused=False):
         """Cancel now, or at the end of the current period (active ones, revocable).
 
@@ -254,6 +239,8 @@ class RecurringSubscription(models.Model):
                 billed_period = sub._billed_current_period(today)
                 if billed_period:
                     unused[sub] = (sub._proration_lines(), billed_period)
+        # Today counts as used, as it does for the credit of unused days.
+        self._bill_used_days(today)
         with self._mrr_tracking("cancel", today, True) as tracked:
             tracked.write(
                 {
