@@ -287,6 +287,7 @@ class RecurringSubscription(models.Model):
         "date_anchor",
         "next_period_index",
         "date_end",
+        "date_service_start",
         "plan_id.billing_mode",
         "plan_id.interval_unit",
         "plan_id.interval_count",
@@ -294,6 +295,7 @@ class RecurringSubscription(models.Model):
     def _compute_date_next_invoice(self):
         for sub in self:
             next_period = sub._period(sub.next_period_index)
+            next_period = next_period and sub._clip_to_service(next_period)
             if (
                 sub.state != "active"
                 or not next_period

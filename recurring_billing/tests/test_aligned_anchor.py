@@ -21,6 +21,7 @@ class TestAlignedAnchor(InvoicingCommon):
         sub = self._active(self.plan_basic, date(2026, 2, 15))
         self.assertEqual(sub.date_anchor, date(2026, 2, 1))
         self.assertEqual(sub.date_service_start, date(2026, 2, 15))
+        self.assertEqual(sub.date_next_invoice, date(2026, 2, 15))
         self._run_cron("2026-02-15")
         self._run_cron("2026-03-01")
         # 02-15 .. 02-28 is 14 of February's 28 days: 30 × 14/28.

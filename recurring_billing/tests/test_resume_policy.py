@@ -59,6 +59,7 @@ class TestResumePolicy(InvoicingCommon):
             sub.action_resume()
             self.assertEqual(sub.date_anchor, date(2026, 1, 10))
             self.assertEqual(sub.date_service_start, date(2026, 2, 15))
+            self.assertEqual(sub.date_next_invoice, date(2026, 2, 15))
             self.assertEqual(sub.preview_date_start, date(2026, 2, 15))
             self.assertEqual(sub.preview_date_end, date(2026, 3, 9))
             self.assertIn("24.64", sub.preview_html)
