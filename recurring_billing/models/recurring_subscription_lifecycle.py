@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine.periods import aligned_anchor, period, period_index_at
-from .tools import selection_label
+from .tools import check_state
 
 
 class RecurringSubscription(models.Model):
@@ -22,22 +22,7 @@ class RecurringSubscription(models.Model):
     )
 
     def _check_states(self, allowed, action):
-        """Refuse ``action`` unless every subscription is in one of ``allowed``."""
-        wrong = self.filtered(lambda sub: sub.state not in allowed)
-        if wrong:
-            sub = wrong[0]
-            raise UserError(
-                self.env._(
-                    "%(subscription)s is %(state)s: it cannot be %(action)s. "
-                    "Only subscriptions %(allowed)s can.",
-                    subscription=sub.name,
-                    state=selection_label(sub, "state").lower(),
-                    action=action,
-                    allowed=self.env._(" or ").join(
-                        selection_label(sub, "state", s).lower() for s in allowed
-                    ),
-                )
-            )
+        check_state(self, allowed, action)
 
     def _check_changeable(self):
         cancelled = self.filtered(lambda sub: sub.state == "cancelled")

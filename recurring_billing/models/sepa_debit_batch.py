@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..engine.sepa_calendar import collection_date, earliest_collection_date
 from ..engine.sepa_text import E2E_ID_MAX, sanitize
 from .res_company import SEPA_FILE_VERSIONS
-from .tools import selection_label
+from .tools import check_state
 
 
 class SepaDebitBatch(models.Model):
@@ -174,23 +174,11 @@ class SepaDebitBatch(models.Model):
                 )
             )
 
-    def _check_state(self, states):
-        for batch in self:
-            if batch.state not in states:
-                raise UserError(
-                    self.env._(
-                        "%(batch)s is %(state)s: this action is not possible in that "
-                        "state.",
-                        batch=batch.name,
-                        state=selection_label(batch, "state"),
-                    )
-                )
-
     # -- Picking the invoices --------------------------------------------------------
 
     def action_select_invoices(self):
         """Add the open invoices due in the window whose customer has a valid mandate."""
-        self._check_state(("draft",))
+        check_state(self, ("draft",), self.env._("changed"))
         vals_list = []
         for batch in self:
             domain = [
@@ -265,12 +253,12 @@ class SepaDebitBatch(models.Model):
             lines.write({"date_collection": day, "sequence_type": sequence_type})
 
     def action_draft(self):
-        self._check_state(("generated",))
+        check_state(self, ("generated",), self.env._("reset to draft"))
         self.attachment_id.unlink()
         self.state = "draft"
 
     def action_cancel(self):
-        self._check_state(("draft", "generated"))
+        check_state(self, ("draft", "generated"), self.env._("cancelled"))
         self.line_ids.state = "cancelled"
         self.state = "cancelled"
 
@@ -278,7 +266,7 @@ class SepaDebitBatch(models.Model):
         """Add the chosen ``invoices`` to the draft batch; they are checked like the
         invoices picked by the due window."""
         self.ensure_one()
-        self._check_state(("draft",))
+        check_state(self, ("draft",), self.env._("changed"))
         self.line_ids = [
             Command.create(self._prepare_line_vals(invoice)) for invoice in invoices
         ]

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from ..engine.sepa_file import Creditor, Debit, build_pain008
 from ..engine.sepa_text import sanitize
+from .tools import check_state
 
 
 class SepaDebitBatch(models.Model):
@@ -16,7 +17,7 @@ class SepaDebitBatch(models.Model):
     def action_generate(self):
         """Build, validate and attach the pain.008 file; pre-notify the customers
         not yet told the date."""
-        self._check_state(("draft", "generated"))
+        check_state(self, ("draft", "generated"), self.env._("generated"))
         for batch in self:
             lines = batch.line_ids.filtered(lambda li: li.state == "draft")
             if not lines:

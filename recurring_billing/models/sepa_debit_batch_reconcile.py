@@ -4,6 +4,8 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
+from .tools import check_state
+
 
 class SepaDebitBatch(models.Model):
     """Sending the batch to the bank, and matching the bank's credit with it."""
@@ -24,7 +26,7 @@ class SepaDebitBatch(models.Model):
         """The file reached the bank: record a payment per debit and move the
         mandates to recurring collections. The payments are reconciled with their
         invoices now, or when the bank statement is matched if the company says so."""
-        self._check_state(("generated",))
+        check_state(self, ("generated",), self.env._("confirmed as sent"))
         for batch in self:
             lines = batch.line_ids.filtered(lambda li: li.state == "draft")
             lines._check_collectable()
@@ -76,7 +78,7 @@ class SepaDebitBatch(models.Model):
 
     def action_match_statement_line(self):
         self.ensure_one()
-        self._check_state(("sent",))
+        check_state(self, ("sent",), self.env._("matched with a bank statement line"))
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "recurring_billing.sepa_statement_match_wizard_action"
         )
@@ -87,7 +89,7 @@ class SepaDebitBatch(models.Model):
         """Reconcile the bank's credit ``st_line`` with the payments of the collected
         debits, and the payments with their invoices where not done yet."""
         self.ensure_one()
-        self._check_state(("sent",))
+        check_state(self, ("sent",), self.env._("matched with a bank statement line"))
         self._check_statement_line(st_line)
         lines = self._collected_lines()
         lines.filtered(lambda li: not li.payment_id.is_reconciled)._reconcile_payment()

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..engine.sepa_ids import validate_iban
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
-from .tools import selection_label
+from .tools import check_state
 
 
 class SepaMandate(models.Model):
@@ -299,28 +299,16 @@ class SepaMandate(models.Model):
             )[:1]
 
     def action_revoke(self):
-        self._check_state_in(("valid",))
+        check_state(self, ("valid",), self.env._("revoked"))
         self.state = "revoked"
 
     def action_cancel(self):
-        self._check_state_in(("draft", "valid"))
+        check_state(self, ("draft", "valid"), self.env._("cancelled"))
         self.state = "cancelled"
 
     def action_draft(self):
-        self._check_state_in(("cancelled",))
+        check_state(self, ("cancelled",), self.env._("reset to draft"))
         self.filtered(lambda m: not m.date_last_collection).state = "draft"
-
-    def _check_state_in(self, states):
-        for mandate in self:
-            if mandate.state not in states:
-                raise UserError(
-                    self.env._(
-                        "Mandate %(mandate)s is %(state)s: this action is not "
-                        "possible in that state.",
-                        mandate=mandate.name,
-                        state=selection_label(mandate, "state"),
-                    )
-                )
 
     def action_view_subscriptions(self):
         self.ensure_one()

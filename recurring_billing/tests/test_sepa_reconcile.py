@@ -190,7 +190,7 @@ class TestSepaReconcile(SepaCommon):
     def test_batch_matched_twice_is_refused(self):
         batch = self._collect()
         self._match(batch, self._statement_line(150.5))
-        with self.assertRefused(UserError, "is Reconciled"):
+        with self.assertRefused(UserError, "is reconciled: it cannot be matched"):
             batch.action_match_statement_line()
 
     def test_batch_with_every_debit_returned_has_nothing_to_match(self):
