@@ -24,6 +24,7 @@
         "wizards/recurring_change_wizard_views.xml",
         "views/recurring_plan_views.xml",
         "views/recurring_subscription_views.xml",
+        "views/recurring_subscription_event_views.xml",
         "views/res_partner_views.xml",
         "views/recurring_period_views.xml",
         "views/recurring_subscription_invoice_views.xml",
