@@ -1,11 +1,25 @@
 """Benchmark scenarios: each yields (label, step) pairs, the baseline first.
 
-A step does the work and returns how many records it made, for a per-second figure.
+``scenario(env, customers, commit)`` first makes (and commits) the data its steps
+need, then yields; so listing the pairs without calling a step only prepares the data.
+A step does the work and returns how many invoices it made, for a per-second figure.
+With ``commit`` both sides commit after each batch of ``BATCH_SIZE``, as the
+scheduled job does; without, they only flush (the warm-up, which is rolled back).
 """
 
 from datetime import date
 
+from odoo import Command
 from odoo.tools import split_every
+
+from odoo.addons.recurring_billing.models.recurring_subscription_invoicing import (
+    BATCH_SIZE,
+)
+
+HISTORY_DATE = date(2026, 2, 1)
+INVOICE_DATE = date(2026, 3, 1)
+PERIOD_END = date(2026, 3, 31)
+PRICE = 30.0
 
 
 def bench_product(env):
@@ -19,35 +33,81 @@ def bench_product(env):
     return product
 
 
-def raw_invoice_vals(customers, product, invoice_date=date(2026, 3, 1)):
-    """One one-line customer invoice per customer, as plain Odoo would be given them."""
+def end_batch(env, commit):
+    """What the job does between two batches: commit, and start from an empty cache."""
+    if commit:
+        env.cr.commit()
+    else:
+        env.flush_all()
+    env.invalidate_all()
+
+
+def raw_invoice_vals(env, customers, product):
+    """The invoices the job makes for these customers, as plain Odoo would be given them.
+
+    Same journal, dates, line text, price and taxes: only the links to the
+    subscription and its ledger row are missing.
+    """
+    journal = env["account.journal"].search(
+        [
+            *env["account.journal"]._check_company_domain(env.company),
+            ("type", "=", "sale"),
+        ],
+        limit=1,
+    )
+    name = env["recurring.subscription"]._invoice_line_name(
+        product.display_name, INVOICE_DATE, PERIOD_END, env.lang or "en_US"
+    )
     return [
         {
             "move_type": "out_invoice",
+            "company_id": env.company.id,
+            "journal_id": journal.id,
             "partner_id": partner.id,
-            "invoice_date": invoice_date,
+            "invoice_date": INVOICE_DATE,
+            "currency_id": env.company.currency_id.id,
+            "invoice_origin": "BENCH",
             "invoice_line_ids": [
-                (0, 0, {"product_id": product.id, "quantity": 1, "price_unit": 30.0})
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": name,
+                        "quantity": 1,
+                        "price_unit": PRICE,
+                        "tax_ids": [Command.set(product.taxes_id.ids)],
+                    }
+                )
             ],
         }
         for partner in customers
     ]
 
 
-def raw_invoices(env, customers):
-    """The raw Odoo baseline: batch ``account.move`` create + ``action_post``."""
+def raw_invoices(env, customers, commit=False):
+    """The raw Odoo baseline: ``account.move`` create + ``action_post`` per batch."""
     product = bench_product(env)
+    bench_subscriptions(env, customers, product)
 
     def create_and_post():
-        moves = env["account.move"].create(raw_invoice_vals(customers, product))
-        moves.action_post()
-        return len(moves)
+        count = 0
+        for ids in split_every(BATCH_SIZE, customers.ids, env["res.partner"].browse):
+            moves = env["account.move"].create(raw_invoice_vals(env, ids, product))
+            moves.action_post()
+            count += len(moves)
+            end_batch(env, commit)
+        return count
 
     yield "raw account.move create+post", create_and_post
 
 
-def bench_subscriptions(env, customers, product, start=date(2026, 3, 1)):
-    """One active subscription on a one-line plan per customer, created once."""
+def bench_subscriptions(env, customers, product):
+    """One subscription per customer on a monthly one-line plan, billed for February.
+
+    Made once, February invoiced by the job: both sides then bill March on a database
+    that already holds a month of invoices, as a live one does. An empty invoice table
+    would mislead the planner (with its statistics of an empty table) into plans whose
+    cost grows with every invoice added, which a live database does not show.
+    """
     plan = env["recurring.plan"].search([("code", "=", "BENCH")], limit=1)
     if not plan:
         plan = env["recurring.plan"].create(
@@ -55,19 +115,22 @@ def bench_subscriptions(env, customers, product, start=date(2026, 3, 1)):
                 "name": "Bench plan",
                 "code": "BENCH",
                 "invoice_policy": "post",
-                "line_ids": [(0, 0, {"product_id": product.id, "price_unit": 30.0})],
+                "line_ids": [
+                    Command.create({"product_id": product.id, "price_unit": PRICE})
+                ],
             }
         )
-    subs = env["recurring.subscription"].search([("plan_id", "=", plan.id)])
+    Subscription = env["recurring.subscription"]
+    subs = Subscription.search([("plan_id", "=", plan.id)])
     missing = customers - subs.partner_id
     for chunk in split_every(1000, missing.ids):
-        new = env["recurring.subscription"].create(
+        new = Subscription.create(
             [
                 {
                     "partner_id": partner_id,
                     "plan_id": plan.id,
-                    "date_start": start,
-                    "line_ids": [(0, 0, {"product_id": product.id})],
+                    "date_start": HISTORY_DATE,
+                    "line_ids": [Command.create({"product_id": product.id})],
                 }
                 for partner_id in chunk
             ]
@@ -75,23 +138,28 @@ def bench_subscriptions(env, customers, product, start=date(2026, 3, 1)):
         new.action_start()
         env.cr.commit()
     if missing:
-        subs = env["recurring.subscription"].search([("plan_id", "=", plan.id)])
+        Subscription._generate_recurring_invoices(
+            today=HISTORY_DATE, commit=True, domain=[("plan_id", "=", plan.id)]
+        )
+        subs = Subscription.search([("plan_id", "=", plan.id)])
     return subs
 
 
-def cron_invoices(env, customers):
+def cron_invoices(env, customers, commit=False):
     """The invoicing job end to end (ledger, create, post) against the raw baseline.
 
-    Both bill the same one-line invoices to the same customers; the job is limited to
-    the subscriptions of these customers.
+    Both bill the same one-line invoices to the same customers, in batches of the
+    same size; the job is limited to the subscriptions of these customers.
     """
     product = bench_product(env)
     plan = bench_subscriptions(env, customers, product).plan_id
-    yield from raw_invoices(env, customers)
+    yield from raw_invoices(env, customers, commit)
 
     def invoice_due_periods():
+        # One period is due per subscription: subscriptions handled = invoices made.
         return env["recurring.subscription"]._generate_recurring_invoices(
-            today=date(2026, 3, 1),
+            today=INVOICE_DATE,
+            commit=commit,
             domain=[("plan_id", "=", plan.id), ("partner_id", "in", customers.ids)],
         )
 

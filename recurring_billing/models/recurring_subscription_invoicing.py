@@ -198,16 +198,20 @@ class RecurringSubscription(models.Model):
             todo = [p for p in periods if (sub.id, p.start) not in billed]
             if sub.plan_id.is_free or not todo:
                 continue
+            # Building the values only reads: a subscription that fails here leaves
+            # nothing to roll back, so it needs no savepoint. A database error
+            # aborts the transaction: it ends the run, the next one redoes the batch.
             try:
-                with self.env.cr.savepoint():
-                    key = (sub.plan_id, sub.company_id)
-                    if key not in journals:
-                        journals[key] = sub._invoice_journal()
-                    journal = journals[key]
-                    vals_list = [
-                        sub._prepare_invoice_vals(p, sub._billing_date(p), journal)
-                        for p in todo
-                    ]
+                key = (sub.plan_id, sub.company_id)
+                if key not in journals:
+                    journals[key] = sub._invoice_journal()
+                journal = journals[key]
+                vals_list = [
+                    sub._prepare_invoice_vals(p, sub._billing_date(p), journal)
+                    for p in todo
+                ]
+            except pg_errors.Error:
+                raise
             except Exception as error:  # noqa: BLE001 - stored on the subscription
                 failures[sub] = error
                 del next_index[sub]

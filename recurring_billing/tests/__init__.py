@@ -18,3 +18,4 @@ from . import test_resume_policy
 from . import test_aligned_anchor
 from . import test_arrears_stop
 from . import test_pending_prices
+from . import test_invoicing_errors
