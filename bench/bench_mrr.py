@@ -14,17 +14,16 @@ change. The timed work is rolled back, and the derived tables vacuumed before th
 import argparse
 import os
 import subprocess
-import sys
 import time
 from datetime import date
 
 # Run as a script: this folder is on sys.path, so its sibling modules import plainly.
 from mrr_history import PREFIX, generate_history
-from run import addons_path, ensure_database, peak_rss_mb
+from run import ensure_up_to_date, open_registry, peak_rss_mb
 
 import odoo
 from odoo import Command
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
 TARGETS = {
     "rebuild": 60.0,
@@ -32,17 +31,6 @@ TARGETS = {
     "incremental": 0.050,
 }
 REBUILD_RATIO_TARGET = 3.0
-
-
-def update_addons(database):
-    """Update both addons in the reused database, after their code changed."""
-    subprocess.run(
-        [sys.executable, "-m", "odoo", f"--addons-path={addons_path()}"]
-        + ["-d", database, "-u", "recurring_billing,mrr_analytics"]
-        + ["--stop-after-init"]
-        + ["--no-http", "--log-level=warn"],
-        check=True,
-    )
 
 
 def best(step, repeat, cr=None):
@@ -260,20 +248,10 @@ def main(argv=None):
         "--database", default=os.environ.get("MRR_BENCH_DB", "mrr_bench")
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure")
-    parser.add_argument(
-        "--update",
-        action="store_true",
-        help="update the addons in the reused database first",
-    )
     args = parser.parse_args(argv)
 
-    ensure_database(args.database)
-    if args.update:
-        update_addons(args.database)
-    config._parse_config(
-        [f"--addons-path={addons_path()}", "-d", args.database, "--log-level=warn"]
-    )
-    registry = odoo.modules.registry.Registry(args.database)
+    ensure_up_to_date(args.database)
+    registry = open_registry(args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         start = time.perf_counter()

@@ -13,24 +13,22 @@ each the best of ``--repeat`` runs:
 - baseline: sepaxml ``SepaDD`` + ``add_payment`` + ``export(validate=True)``, which
   validates with xmlschema, on the same debits, already read from the database.
 
-Both get a warm-up run first (imports, schema and ORM caches). ``--update`` updates the
-addons of a database built by an older version of the code.
+Both get a warm-up run first (imports, schema and ORM caches). The database is updated
+whenever the addons' code changed since it was built.
 """
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 from datetime import date
 
 # Run as a script: this folder is on sys.path, so its sibling module imports plainly.
-from run import addons_path, ensure_database, peak_rss_mb
+from run import ensure_up_to_date, open_registry, peak_rss_mb
 from sepaxml import SepaDD
 from stdnum import iban
 
 import odoo
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
 PREFIX = "SEPABENCH-"
 COMPANY_NAME = "SEPA Bench GmbH"
@@ -41,15 +39,6 @@ FIRST_NAMES = ("Jürgen", "Élodie", "Søren", "Łukasz", "Zoë", "María José"
 LAST_NAMES = ("Groß", "Müller-Lüdenscheidt", "Ærøskøbing", "Nuñez", "O’Brien")
 TARGET_SECONDS = 1.0
 TARGET_RATIO = 0.5
-
-
-def update_addons(database):
-    subprocess.run(
-        [sys.executable, "-m", "odoo", f"--addons-path={addons_path()}"]
-        + ["-d", database, "-u", "recurring_billing,mrr_analytics"]
-        + ["--stop-after-init", "--no-http", "--log-level=warn"],
-        check=True,
-    )
 
 
 def bench_company(env):
@@ -303,18 +292,10 @@ def main(argv=None):
     parser.add_argument(
         "--database", default=os.environ.get("SEPA_BENCH_DB", "sepa_bench")
     )
-    parser.add_argument(
-        "--update", action="store_true", help="update the addons in the database"
-    )
     args = parser.parse_args(argv)
 
-    ensure_database(args.database)
-    if args.update:
-        update_addons(args.database)
-    config._parse_config(
-        [f"--addons-path={addons_path()}", "-d", args.database, "--log-level=warn"]
-    )
-    registry = odoo.modules.registry.Registry(args.database)
+    ensure_up_to_date(args.database)
+    registry = open_registry(args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         start = time.perf_counter()
