@@ -9,13 +9,6 @@ from .test_invoicing import InvoicingCommon
 class TestAlignedAnchor(InvoicingCommon):
     """Plans aligned to the calendar bill the first period from the start, prorated."""
 
-    def _lines(self, subscription):
-        return [
-            (str(move.invoice_date), line.name, line.price_subtotal)
-            for move in self._invoices(subscription)
-            for line in move.invoice_line_ids
-        ]
-
     def test_mid_month_start_bills_the_rest_of_the_month_then_whole_months(self):
         self.plan_basic.anchor_policy = "aligned"
         sub = self._active(self.plan_basic, date(2026, 2, 15))
@@ -26,7 +19,7 @@ class TestAlignedAnchor(InvoicingCommon):
         self._run_cron("2026-03-01")
         # 02-15 .. 02-28 is 14 of February's 28 days: 30 × 14/28.
         self.assertEqual(
-            self._lines(sub),
+            self._invoice_lines(sub),
             [
                 ("2026-02-15", "Basic — 15 Feb 2026 to 28 Feb 2026", 15.0),
                 ("2026-03-01", "Basic — 1 Mar 2026 to 31 Mar 2026", 30.0),
@@ -41,7 +34,7 @@ class TestAlignedAnchor(InvoicingCommon):
         self.assertFalse(sub.date_service_start)
         self._run_cron("2026-03-01")
         self.assertEqual(
-            self._lines(sub),
+            self._invoice_lines(sub),
             [("2026-03-01", "Basic — 1 Mar 2026 to 31 Mar 2026", 30.0)],
         )
 
@@ -51,7 +44,7 @@ class TestAlignedAnchor(InvoicingCommon):
         self._run_cron("2026-04-01")
         # 04-01 .. 12-31 is 275 of 365 days: 1200 × 275/365.
         self.assertEqual(
-            self._lines(sub),
+            self._invoice_lines(sub),
             [("2026-04-01", "Pro — 1 Apr 2026 to 31 Dec 2026", 904.11)],
         )
         self.assertEqual(sub.date_next_invoice, date(2027, 1, 1))

@@ -16,13 +16,6 @@ class TestArrearsStop(InvoicingCommon):
         super().setUpClass()
         cls.plan_basic.billing_mode = "arrears"
 
-    def _lines(self, subscription):
-        return [
-            (str(move.invoice_date), line.name, line.price_subtotal)
-            for move in self._invoices(subscription)
-            for line in move.invoice_line_ids
-        ]
-
     def test_pause_bills_the_days_used_before_it(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         with freeze_time("2026-01-20"):
@@ -32,7 +25,7 @@ class TestArrearsStop(InvoicingCommon):
         self._run_cron("2026-03-15")
         # 01-10 .. 01-19 is 10 of the 31 days of 01-10 .. 02-09: 30 × 10/31.
         self.assertEqual(
-            self._lines(sub),
+            self._invoice_lines(sub),
             [
                 ("2026-01-20", "Basic — 10 Jan 2026 to 19 Jan 2026", 9.68),
                 ("2026-03-15", "Basic — 15 Feb 2026 to 14 Mar 2026", 30.0),
@@ -49,7 +42,7 @@ class TestArrearsStop(InvoicingCommon):
         self._run_cron("2026-02-10")
         # Before the pause 10 days, after the resume 9 (02-01 .. 02-09), of 31.
         self.assertEqual(
-            self._lines(sub),
+            self._invoice_lines(sub),
             [
                 ("2026-01-20", "Basic — 10 Jan 2026 to 19 Jan 2026", 9.68),
                 ("2026-02-10", "Basic — 1 Feb 2026 to 9 Feb 2026", 8.71),
@@ -63,7 +56,7 @@ class TestArrearsStop(InvoicingCommon):
             sub.action_cancel()
         # The job had not run: January's period is billed too, with its own date.
         self.assertEqual(
-            self._lines(sub),
+            self._invoice_lines(sub),
             [
                 ("2026-02-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
                 ("2026-02-20", "Basic — 10 Feb 2026 to 20 Feb 2026", 11.79),

@@ -37,6 +37,14 @@ class InvoicingCommon(RecurringCommon):
             [("subscription_id", "in", subs.ids)], order="invoice_date, id"
         )
 
+    def _invoice_lines(self, subs):
+        """(invoice date, line description, subtotal) of each invoice line, in order."""
+        return [
+            (str(move.invoice_date), line.name, line.price_subtotal)
+            for move in self._invoices(subs)
+            for line in move.invoice_line_ids
+        ]
+
 
 @tagged("post_install", "-at_install")
 class TestInvoicing(InvoicingCommon):

@@ -18,13 +18,6 @@ class TestResumePolicy(InvoicingCommon):
             sub.action_pause()
         return sub
 
-    def _lines(self, moves):
-        return [
-            (str(move.invoice_date), line.name, line.price_subtotal)
-            for move in moves
-            for line in move.invoice_line_ids
-        ]
-
     def test_restart_starts_a_new_full_period_on_the_resume_day(self):
         self.assertEqual(self.plan_basic.resume_policy, "restart")
         sub = self._paused_basic()
@@ -35,7 +28,7 @@ class TestResumePolicy(InvoicingCommon):
         self._run_cron("2026-02-15")
         self._run_cron("2026-03-15")
         self.assertEqual(
-            self._lines(self._invoices(sub)),
+            self._invoice_lines(sub),
             [
                 ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
                 ("2026-02-15", "Basic — 15 Feb 2026 to 14 Mar 2026", 30.0),
@@ -67,7 +60,7 @@ class TestResumePolicy(InvoicingCommon):
         self._run_cron("2026-03-10")
         # 02-15 .. 03-09 is 23 of the 28 days of 02-10 .. 03-09: 30 × 23/28.
         self.assertEqual(
-            self._lines(self._invoices(sub)),
+            self._invoice_lines(sub),
             [
                 ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
                 ("2026-02-15", "Basic — 15 Feb 2026 to 9 Mar 2026", 24.64),
@@ -111,7 +104,7 @@ class TestResumePolicy(InvoicingCommon):
         self._run_cron("2026-04-20")
         # 04-20 .. 05-09 is 20 of the 30 days of 04-10 .. 05-09.
         self.assertEqual(
-            self._lines(self._invoices(sub)),
+            self._invoice_lines(sub),
             [
                 ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
                 ("2026-04-20", "Basic — 20 Apr 2026 to 9 May 2026", 20.0),
@@ -132,7 +125,7 @@ class TestResumePolicy(InvoicingCommon):
         self.assertFalse(sub.date_pending_change)
         self._run_cron("2026-01-25")
         self.assertEqual(
-            self._lines(self._invoices(sub))[-1],
+            self._invoice_lines(sub)[-1],
             ("2026-01-25", "Basic — 25 Jan 2026 to 24 Feb 2026", 36.0),
         )
         self.assertEvents(
