@@ -291,10 +291,22 @@ class RecurringSubscription(models.Model):
         """Values of the invoice of ``period``, without its ledger link yet."""
         self.ensure_one()
         self._check_invoiceable(journal)
-        partner = self.partner_invoice_id
         lang = self._invoice_lang()
+        return dict(
+            self._invoice_header_vals(journal, invoice_date, "period"),
+            invoice_line_ids=[
+                Command.create(vals) for vals in self._invoice_line_vals(period, lang)
+            ],
+        )
+
+    def _invoice_header_vals(
+        self, journal, invoice_date, kind, move_type="out_invoice"
+    ):
+        """Header of an invoice or credit note of this subscription: customer, terms,
+        journal and links, the same for period invoices and adjustments."""
+        partner = self.partner_invoice_id
         return {
-            "move_type": "out_invoice",
+            "move_type": move_type,
             "company_id": self.company_id.id,
             "journal_id": journal.id,
             "partner_id": partner.id,
@@ -307,10 +319,7 @@ class RecurringSubscription(models.Model):
             "invoice_origin": self.name,
             "invoice_user_id": self.user_id.id,
             "subscription_id": self.id,
-            "recurring_kind": "period",
-            "invoice_line_ids": [
-                Command.create(vals) for vals in self._invoice_line_vals(period, lang)
-            ],
+            "recurring_kind": kind,
         }
 
     @api.model

@@ -97,26 +97,17 @@ class RecurringSubscription(models.Model):
                     }
                 )
             )
-        partner = self.partner_invoice_id
         move = self.env["account.move"].create(
-            {
-                "move_type": "out_refund" if refund else "out_invoice",
-                "company_id": self.company_id.id,
-                "journal_id": self._invoice_journal().id,
-                "partner_id": partner.id,
-                "invoice_date": fields.Date.context_today(self),
-                "currency_id": self.currency_id.id,
-                "fiscal_position_id": self.fiscal_position_id.id,
-                "invoice_payment_term_id": partner.with_company(
-                    self.company_id
-                ).property_payment_term_id.id,
-                "invoice_origin": self.name,
-                "invoice_user_id": self.user_id.id,
-                "subscription_id": self.id,
-                "recurring_period_id": period_record.id,
-                "recurring_kind": "adjustment",
-                "invoice_line_ids": lines,
-            }
+            dict(
+                self._invoice_header_vals(
+                    self._invoice_journal(),
+                    fields.Date.context_today(self),
+                    "adjustment",
+                    "out_refund" if refund else "out_invoice",
+                ),
+                recurring_period_id=period_record.id,
+                invoice_line_ids=lines,
+            )
         )
         self._apply_invoice_policy(move)
         return move
