@@ -29,6 +29,8 @@ import odoo
 from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parent.parent
+# The keys of scenarios.SCENARIOS: that module imports the addons, which only the
+# child processes load.
 SCENARIO_NAMES = ("cron-invoices", "raw-invoices")
 ADDONS = ("recurring_billing", "mrr_analytics")
 FINGERPRINT_KEY = "bench.addons_fingerprint"

@@ -45,7 +45,7 @@ def end_batch(env, commit):
 def raw_invoice_vals(env, customers, product):
     """The invoices the job makes for these customers, as plain Odoo would be given them.
 
-    Same journal, dates, line text, price and taxes: only the links to the
+    Same header, dates, line text, price and taxes: only the links to the
     subscription and its ledger row are missing.
     """
     journal = env["account.journal"].search(
@@ -66,6 +66,12 @@ def raw_invoice_vals(env, customers, product):
             "partner_id": partner.id,
             "invoice_date": INVOICE_DATE,
             "currency_id": env.company.currency_id.id,
+            # Known in advance, as the subscription knows them: these customers have
+            # no fiscal position nor payment terms. Left out, Odoo would look them up
+            # for each invoice, work the job does not do.
+            "fiscal_position_id": False,
+            "invoice_payment_term_id": False,
+            "invoice_user_id": env.user.id,
             "invoice_origin": "BENCH",
             "invoice_line_ids": [
                 Command.create(
