@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import tagged
 
-from .test_invoicing import InvoicingCommon
+from .invoicing_common import InvoicingCommon
 
 
 @tagged("post_install", "-at_install")

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .test_invoicing import InvoicingCommon
+from .invoicing_common import InvoicingCommon
 
 
 @tagged("post_install", "-at_install")

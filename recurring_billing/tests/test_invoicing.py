@@ -8,42 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import RecurringCommon
-
-INVOICING_LOGGER = (
-    "odoo.addons.recurring_billing.models.recurring_subscription_invoicing"
-)
-
-
-class InvoicingCommon(RecurringCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.customer.write({"street": "1 Main Street", "city": "Springfield"})
-        cls.Subscription = cls.env["recurring.subscription"]
-
-    def _active(self, plan, start, partner=None, **values):
-        sub = self._subscription(plan, start, partner, **values)
-        with freeze_time(start):
-            sub.action_start()
-        return sub
-
-    def _run_cron(self, day):
-        with freeze_time(day):
-            self.Subscription._cron_generate_invoices()
-
-    def _invoices(self, subs):
-        return self.env["account.move"].search(
-            [("subscription_id", "in", subs.ids)], order="invoice_date, id"
-        )
-
-    def _invoice_lines(self, subs):
-        """(invoice date, line description, subtotal) of each invoice line, in order."""
-        return [
-            (str(move.invoice_date), line.name, line.price_subtotal)
-            for move in self._invoices(subs)
-            for line in move.invoice_line_ids
-        ]
+from .invoicing_common import InvoicingCommon
 
 
 @tagged("post_install", "-at_install")
@@ -195,17 +160,8 @@ class TestInvoicing(InvoicingCommon):
 
     def test_foreign_currency_subscription_is_billed_in_its_currency(self):
         other = self.setup_other_currency("EUR")
-        plan = self.env["recurring.plan"].create(
-            {
-                "name": "Euro Basic",
-                "code": "EUR-BASIC",
-                "currency_id": other.id,
-                "line_ids": [
-                    Command.create(
-                        {"product_id": self.product_basic.id, "price_unit": 40.0}
-                    )
-                ],
-            }
+        plan = self._create_plan(
+            "Euro Basic", "EUR-BASIC", self.product_basic, 40.0, currency_id=other.id
         )
         sub = self._active(plan, date(2026, 3, 1))
         self.assertEqual(sub.currency_id, other)

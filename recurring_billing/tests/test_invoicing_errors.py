@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_invoicing import INVOICING_LOGGER, InvoicingCommon
+from .invoicing_common import INVOICING_LOGGER, InvoicingCommon
 
 
 @tagged("post_install", "-at_install")
@@ -79,17 +79,8 @@ class TestInvoicingErrors(InvoicingCommon):
 
     def test_invoice_refused_at_posting_is_flagged_and_the_others_posted(self):
         euro = self.setup_other_currency("EUR")
-        euro_plan = self.env["recurring.plan"].create(
-            {
-                "name": "Euro Basic",
-                "code": "EUR-BASIC",
-                "currency_id": euro.id,
-                "line_ids": [
-                    Command.create(
-                        {"product_id": self.product_basic.id, "price_unit": 40.0}
-                    )
-                ],
-            }
+        euro_plan = self._create_plan(
+            "Euro Basic", "EUR-BASIC", self.product_basic, 40.0, currency_id=euro.id
         )
         subs = self._active(self.plan_basic, date(2026, 3, 1)) | self._active(
             self.plan_pro, date(2026, 3, 1)

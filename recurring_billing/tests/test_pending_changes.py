@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import Form, tagged
 
-from .test_invoicing import InvoicingCommon
+from .invoicing_common import InvoicingCommon
 
 
 class PendingCommon(InvoicingCommon):
