@@ -15,15 +15,18 @@ time grows linearly.
 """
 
 import argparse
+import contextlib
 import hashlib
+import itertools
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from report import cpu_seconds, report_growth, report_size
 
 import odoo
 from odoo.tools import config
@@ -39,11 +42,6 @@ FINGERPRINT_QUERY = (
 )
 
 WARMUP = 20
-# The issue's targets: the job within 10 % of plain Odoo, time linear in N within
-# 10 %, and less than 1 GB of memory.
-RATIO_TARGET = 1.10
-GROWTH_TARGET = 1.10
-RSS_TARGET_MB = 1024
 
 
 def addons_path():
@@ -198,7 +196,8 @@ def measure(database, scenario, count, index, profile=None):
         db_start = backend_cpu_seconds(cr)
         cpu_start = time.process_time()
         start = time.perf_counter()
-        made = step()
+        with batch_clock(cr) as commits:
+            made = step()
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
         db_end = backend_cpu_seconds(cr)
@@ -213,7 +212,26 @@ def measure(database, scenario, count, index, profile=None):
         "db_cpu": None if db_start is None else db_end - db_start,
         "rss_mb": peak_rss_mb(),
         "rss_before_mb": rss_before,
+        "batches": [b - a for a, b in itertools.pairwise([start, *commits])],
     }
+
+
+@contextlib.contextmanager
+def batch_clock(cr):
+    """The times of the commits made on ``cr``: both sides commit once per batch."""
+    commits = []
+    commit = cr.commit
+
+    def timed_commit():
+        result = commit()
+        commits.append(time.perf_counter())
+        return result
+
+    cr.commit = timed_commit
+    try:
+        yield commits
+    finally:
+        cr.commit = commit
 
 
 # -- In the parent process -------------------------------------------------------------
@@ -288,59 +306,6 @@ def run_size(args, count, labels):
     return runs
 
 
-def cpu_seconds(run):
-    """CPU time of a run: Odoo's process and, when local, its PostgreSQL process."""
-    return run["cpu"] + (run["db_cpu"] or 0.0)
-
-
-def report_size(count, labels, runs):
-    """Print the medians of one N; returns the median wall and CPU times of each side.
-
-    Wall time is what the targets are about. CPU time (Odoo's process and its
-    PostgreSQL process) is shown beside it: close to the wall time, it says the run
-    was not kept waiting for the disk or for a core.
-    """
-    walls = [statistics.median(r["seconds"] for r in runs[i]) for i in runs]
-    cpus = [statistics.median(cpu_seconds(r) for r in runs[i]) for i in runs]
-    local = all(r["db_cpu"] is not None for side in runs.values() for r in side)
-    print(f"n={count}, medians of {len(runs[0])} run(s) per side")
-    print(
-        f"  {'':<30} {'wall':>8} {'invoices/s':>10} {'ratio':>6} "
-        f"{'CPU' + (' Odoo+PG' if local else ' Odoo'):>12} {'ratio':>6} {'peak RSS':>9}"
-    )
-    for index, label in enumerate(labels):
-        made = runs[index][-1]["count"]
-        rss = max(r["rss_mb"] for r in runs[index])
-        print(
-            f"  {label:<30} {walls[index]:7.1f}s {made / walls[index]:10.1f} "
-            f"{walls[index] / walls[0]:6.2f} {cpus[index]:11.1f}s "
-            f"{cpus[index] / cpus[0]:6.2f} {rss:6.0f} MB"
-        )
-    if len(labels) > 1:
-        last = len(labels) - 1
-        pairs = list(zip(runs[last], runs[0], strict=True))
-        wall_ratios = ", ".join(f"{a['seconds'] / b['seconds']:.2f}" for a, b in pairs)
-        cpu_ratios = ", ".join(
-            f"{cpu_seconds(a) / cpu_seconds(b):.2f}" for a, b in pairs
-        )
-        print(f"  ratio per repeat: wall {wall_ratios}; CPU {cpu_ratios}")
-    before = max(r["rss_before_mb"] for side in runs.values() for r in side)
-    print(f"  (peak RSS includes {before:.0f} MB reached before the timed work)")
-    if len(labels) > 1:
-        ratio = walls[-1] / walls[0]
-        rss = max(r["rss_mb"] for r in runs[len(labels) - 1])
-        print(
-            f"  target ratio ≤ {RATIO_TARGET:g}: {verdict(ratio <= RATIO_TARGET)} "
-            f"({ratio:.2f}); target peak RSS < {RSS_TARGET_MB} MB: "
-            f"{verdict(rss < RSS_TARGET_MB)} ({rss:.0f} MB)"
-        )
-    return walls, cpus
-
-
-def verdict(met):
-    return "met" if met else "MISSED"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", required=True, choices=SCENARIO_NAMES)
@@ -383,16 +348,7 @@ def main(argv=None):
         print(f"n={count} ...", flush=True)
         medians[count] = report_size(count, labels, run_size(args, count, labels))
     if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        print(f"growth {small} -> {large} (n × {large / small:g}), median times:")
-        for index, label in enumerate(labels):
-            wall = medians[large][0][index] / medians[small][0][index]
-            cpu = medians[large][1][index] / medians[small][1][index]
-            limit = GROWTH_TARGET * large / small
-            print(
-                f"  {label:<30} wall × {wall:.2f}, CPU × {cpu:.2f}  "
-                f"target ≤ {limit:g}: {verdict(wall <= limit)}"
-            )
+        report_growth(sizes, labels, medians)
 
 
 if __name__ == "__main__":

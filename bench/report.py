@@ -1,0 +1,99 @@
+"""What bench/run.py prints: medians, ratios, batch trends, growth, against targets."""
+
+import statistics
+
+# The issue's targets: the job within 10 % of plain Odoo, time linear in N within
+# 10 %, and less than 1 GB of memory.
+RATIO_TARGET = 1.10
+GROWTH_TARGET = 1.10
+RSS_TARGET_MB = 1024
+
+
+def cpu_seconds(run):
+    """CPU time of a run: Odoo's process and, when local, its PostgreSQL process."""
+    return run["cpu"] + (run["db_cpu"] or 0.0)
+
+
+def report_size(count, labels, runs):
+    """Print the medians of one N; returns the median wall and CPU times of each side.
+
+    Wall time is what the targets are about. CPU time (Odoo's process and its
+    PostgreSQL process) is shown beside it: close to the wall time, it says the run
+    was not kept waiting for the disk or for a core.
+    """
+    walls = [statistics.median(r["seconds"] for r in runs[i]) for i in runs]
+    cpus = [statistics.median(cpu_seconds(r) for r in runs[i]) for i in runs]
+    local = all(r["db_cpu"] is not None for side in runs.values() for r in side)
+    print(f"n={count}, medians of {len(runs[0])} run(s) per side")
+    print(
+        f"  {'':<30} {'wall':>8} {'invoices/s':>10} {'ratio':>6} "
+        f"{'CPU' + (' Odoo+PG' if local else ' Odoo'):>12} {'ratio':>6} {'peak RSS':>9}"
+    )
+    for index, label in enumerate(labels):
+        made = runs[index][-1]["count"]
+        rss = max(r["rss_mb"] for r in runs[index])
+        print(
+            f"  {label:<30} {walls[index]:7.1f}s {made / walls[index]:10.1f} "
+            f"{walls[index] / walls[0]:6.2f} {cpus[index]:11.1f}s "
+            f"{cpus[index] / cpus[0]:6.2f} {rss:6.0f} MB"
+        )
+    if len(labels) > 1:
+        last = len(labels) - 1
+        pairs = list(zip(runs[last], runs[0], strict=True))
+        wall_ratios = ", ".join(f"{a['seconds'] / b['seconds']:.2f}" for a, b in pairs)
+        cpu_ratios = ", ".join(
+            f"{cpu_seconds(a) / cpu_seconds(b):.2f}" for a, b in pairs
+        )
+        print(f"  ratio per repeat: wall {wall_ratios}; CPU {cpu_ratios}")
+    for index, label in enumerate(labels):
+        print(f"  {label:<30} {batch_trend(runs[index])}")
+    before = max(r["rss_before_mb"] for side in runs.values() for r in side)
+    print(f"  (peak RSS includes {before:.0f} MB reached before the timed work)")
+    if len(labels) > 1:
+        ratio = walls[-1] / walls[0]
+        rss = max(r["rss_mb"] for r in runs[len(labels) - 1])
+        print(
+            f"  target ratio ≤ {RATIO_TARGET:g}: {verdict(ratio <= RATIO_TARGET)} "
+            f"({ratio:.2f}); target peak RSS < {RSS_TARGET_MB} MB: "
+            f"{verdict(rss < RSS_TARGET_MB)} ({rss:.0f} MB)"
+        )
+    return walls, cpus
+
+
+def batch_trend(side_runs):
+    """Seconds per batch at the start and at the end of a side's runs.
+
+    Equal, the cost of an invoice does not depend on how many the run already made;
+    rising, it grows with the tables, and so the time with N faster than linearly.
+    """
+    batches = [
+        statistics.mean(times)
+        for times in zip(*(r["batches"] for r in side_runs), strict=True)
+    ]
+    if len(batches) < 4:
+        return f"{len(batches)} batch(es): " + ", ".join(f"{t:.2f}" for t in batches)
+    quarter = len(batches) // 4
+    first = statistics.mean(batches[:quarter])
+    last = statistics.mean(batches[-quarter:])
+    return (
+        f"{len(batches)} batches: first quarter {first:.2f} s per batch, "
+        f"last quarter {last:.2f} s (× {last / first:.2f})"
+    )
+
+
+def verdict(met):
+    return "met" if met else "MISSED"
+
+
+def report_growth(sizes, labels, medians):
+    """Growth of each side's median times from the smallest N to the largest."""
+    small, large = sizes[0], sizes[-1]
+    print(f"growth {small} -> {large} (n × {large / small:g}), median times:")
+    for index, label in enumerate(labels):
+        wall = medians[large][0][index] / medians[small][0][index]
+        cpu = medians[large][1][index] / medians[small][1][index]
+        limit = GROWTH_TARGET * large / small
+        print(
+            f"  {label:<30} wall × {wall:.2f}, CPU × {cpu:.2f}  "
+            f"target ≤ {limit:g}: {verdict(wall <= limit)}"
+        )
