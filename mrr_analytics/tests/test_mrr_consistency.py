@@ -33,6 +33,28 @@ class TestMrrConsistency(MrrCommon):
         Movement._rebuild(self.env.company)
         self.assertEqual(self._movement_rows_raw(), before)
 
+    def test_starting_several_customers_at_once_gives_each_a_new_movement(self):
+        customers = self.env["res.partner"].create(
+            [{"name": f"Migrated {n}", "street": "1 Road"} for n in range(3)]
+        )
+        subs = self.env["recurring.subscription"].browse()
+        for customer, day in zip(customers, (5, 5, 20), strict=True):
+            subs |= self._subscription(self.plan_basic, date(2026, 1, day), customer)
+        subs.action_start()
+        movements = self.env["mrr.movement"].search(
+            [("partner_id", "in", customers.ids)], order="date, partner_id"
+        )
+        self.assertEqual(
+            [(m.partner_id, str(m.date), m.movement_type, m.amount) for m in movements],
+            [
+                (customers[0], "2026-01-05", "new", 30.0),
+                (customers[1], "2026-01-05", "new", 30.0),
+                (customers[2], "2026-01-20", "new", 30.0),
+            ],
+        )
+        compare = self.env["mrr.movement"]._compare_with_rebuild(self.env.company)
+        self.assertEqual(compare, ([], []))
+
     def test_incremental_snapshots_equal_a_rebuild(self):
         self._play_worked_example()
         incremental = self._snapshot_rows()

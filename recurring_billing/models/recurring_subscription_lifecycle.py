@@ -95,19 +95,23 @@ class RecurringSubscription(models.Model):
         """Start draft subscriptions: in trial if the plan has one, else active."""
         self._check_states(("draft",), self.env._("started"))
         self._check_billable()
-        for sub in self:
-            if sub.plan_id.trial_days and not sub.plan_id.is_free:
-                with sub._mrr_tracking("trial_start", sub.date_start, True) as tracked:
-                    tracked.write(
-                        {
-                            "state": "trial",
-                            "date_trial_end": sub.date_start
-                            + timedelta(days=sub.plan_id.trial_days),
-                        }
-                    )
-            else:
-                with sub._mrr_tracking("start", sub.date_start, True) as tracked:
-                    tracked.write(sub._paid_period_vals(sub.date_start))
+        # One change-log block per kind of start and day: starting many subscriptions
+        # at once (a migration) updates the analytics once, not once per subscription.
+        groups = self.grouped(
+            lambda sub: (
+                bool(sub.plan_id.trial_days and not sub.plan_id.is_free),
+                sub.date_start,
+            )
+        )
+        for (in_trial, day), subs in groups.items():
+            event_type = "trial_start" if in_trial else "start"
+            with subs._mrr_tracking(event_type, day, True) as tracked:
+                for sub in tracked:
+                    if in_trial:
+                        trial_end = day + timedelta(days=sub.plan_id.trial_days)
+                        sub.write({"state": "trial", "date_trial_end": trial_end})
+                    else:
+                        sub.write(sub._paid_period_vals(day))
         return True
 
     def action_convert_trial(self, day=None):
@@ -262,9 +266,9 @@ class RecurringSubscription(models.Model):
         self._check_states(("cancelled",), self.env._("reactivated"))
         self._check_billable()
         today = self._today()
-        for sub in self:
-            with sub._mrr_tracking("reactivation", today, True) as tracked:
-                tracked.write(sub._paid_period_vals(today))
+        with self._mrr_tracking("reactivation", today, True) as tracked:
+            for sub in tracked:
+                sub.write(sub._paid_period_vals(today))
         return True
 
     def action_renew(self):

@@ -34,6 +34,26 @@ class TestLifecycle(RecurringCommon):
         self.assertFalse(sub.date_next_invoice)
         self.assertEvents(sub, [("2026-01-20", "trial_start", 0.0, 0.0)])
 
+    def test_starting_several_at_once_gives_each_its_own_day_and_kind(self):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Starter {n}", "street": "1 Road"} for n in range(3)]
+        )
+        early = self._subscription(self.plan_basic, date(2026, 1, 31), partners[0])
+        late = self._subscription(self.plan_basic, date(2026, 2, 10), partners[1])
+        trial = self._subscription(
+            self.plan_basic_trial, date(2026, 1, 31), partners[2]
+        )
+        (early | late | trial).action_start()
+        self.assertEqual(
+            [(s.state, s.date_anchor) for s in (early, late)],
+            [("active", date(2026, 1, 31)), ("active", date(2026, 2, 10))],
+        )
+        self.assertEqual(trial.state, "trial")
+        self.assertEqual(trial.date_trial_end, date(2026, 2, 14))
+        self.assertEvents(early, [("2026-01-31", "start", 0.0, 30.0)])
+        self.assertEvents(late, [("2026-02-10", "start", 0.0, 30.0)])
+        self.assertEvents(trial, [("2026-01-31", "trial_start", 0.0, 0.0)])
+
     def test_trial_converts_on_its_end_date_by_scheduled_action(self):
         sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
         sub.action_start()
