@@ -131,3 +131,23 @@ def test_identifier_error_names_the_field():
 
 def test_module_docstring_examples_hold():
     assert doctest.testmod(sepa_text).failed == 0
+
+
+@pytest.mark.parametrize(
+    ("label", "reference", "expected"),
+    [
+        ("SEPA DD INV/2026/00012 Muller", "INV/2026/00012", True),
+        ("SEPA DD INV/2026/00012-2", "INV/2026/00012-2", True),
+        ("SEPA DD INV/2026/000123", "INV/2026/00012", False),
+        ("SEPA DD XINV/2026/00012", "INV/2026/00012", False),
+        ("sepa dd inv/2026/00012", "INV/2026/00012", True),
+        ("INV/2026/00012", "INV/2026/00012", True),
+        ("Transfer", "INV/2026/00012", False),
+        (None, "INV/2026/00012", False),
+        ("INV/2026/00012", None, False),
+    ],
+)
+def test_a_statement_label_mentions_a_reference_only_as_a_whole(
+    label, reference, expected
+):
+    assert sepa_text.mentions(label, reference) is expected

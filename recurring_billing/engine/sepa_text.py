@@ -198,3 +198,20 @@ def check_umr(umr: str) -> str:
         outside the SEPA set, starts or ends with a space or '/', or contains '//'.
     """
     return check_identifier(umr, UMR_MAX, "mandate reference")
+
+
+def mentions(text: str | None, reference: str | None) -> bool:
+    """Whether ``text`` holds ``reference`` as a whole (not inside a longer one), in
+    any case: how a bank statement line is told to be the credit of a debit.
+
+    >>> mentions("SEPA-LASTSCHRIFT inv/2026/00012 Muller", "INV/2026/00012")
+    True
+    >>> mentions("SEPA-LASTSCHRIFT INV/2026/00012", "INV/2026/0001")
+    False
+    >>> mentions(None, "INV/2026/00012"), mentions("INV/2026/00012", "")
+    (False, False)
+    """
+    if not text or not reference:
+        return False
+    pattern = rf"(?<![0-9A-Za-z]){re.escape(reference)}(?![0-9A-Za-z])"
+    return re.search(pattern, text, re.IGNORECASE) is not None

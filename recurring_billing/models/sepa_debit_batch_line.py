@@ -55,6 +55,15 @@ class SepaDebitBatchLine(models.Model):
     payment_id = fields.Many2one(
         "account.payment", readonly=True, copy=False, check_company=True
     )
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        "Bank Statement Line",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The bank's credit for this debit, when the batch was sent without batch "
+        "booking.",
+    )
     return_type = fields.Selection(list(RETURN_TYPES), readonly=True, copy=False)
     return_reason_code = fields.Selection(
         [(code, label) for code, label, _action in REASON_CODES],

@@ -4,6 +4,7 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
+from ..engine.sepa_text import mentions
 from .tools import check_state
 
 
@@ -86,15 +87,120 @@ class SepaDebitBatch(models.Model):
         return action
 
     def _match_statement_line(self, st_line):
-        """Reconcile the bank's credit ``st_line`` with the payments of the collected
-        debits, and the payments with their invoices where not done yet."""
+        """Reconcile the bank's credit ``st_line`` (batch booking: one credit for the
+        batch) with the payments of the collected debits, and the payments with their
+        invoices where not done yet."""
         self.ensure_one()
         check_state(self, ("sent",), self.env._("matched with a bank statement line"))
+        self._check_batch_booking(True)
         self._check_statement_line(st_line)
-        lines = self._collected_lines()
-        lines.filtered(lambda li: not li.payment_id.is_reconciled)._reconcile_payment()
-        accounts = lines.payment_id.outstanding_account_id
-        outstanding = lines.payment_id.move_id.line_ids.filtered(
+        self._check_batch_amount(st_line)
+        self._reconcile_statement_line(st_line, self._collected_lines())
+        self.write({"state": "reconciled", "statement_line_id": st_line.id})
+        self.message_post(
+            body=self.env._(
+                "Matched with the bank statement line %(line)s of %(date)s.",
+                line=st_line.display_name,
+                date=st_line.date,
+            )
+        )
+
+    def _match_debit_statement_lines(self, pairs):
+        """Without batch booking the bank credits each debit on a line of its own:
+        reconcile each ``(debit, statement line)`` of ``pairs``. The batch is
+        reconciled once every collected debit is."""
+        self.ensure_one()
+        check_state(self, ("sent",), self.env._("matched with a bank statement line"))
+        self._check_batch_booking(False)
+        if not pairs:
+            raise UserError(
+                self.env._(
+                    "Choose the bank statement line of at least one debit of %(batch)s.",
+                    batch=self.name,
+                )
+            )
+        waiting = self._debits_to_match()
+        chosen = {}
+        for debit, st_line in pairs:
+            if debit not in waiting:
+                raise UserError(
+                    self.env._(
+                        "The debit %(debit)s is not waiting for its bank credit in "
+                        "%(batch)s: it is matched already, returned or not sent.",
+                        debit=debit.display_name,
+                        batch=self.name,
+                    )
+                )
+            if st_line in chosen:
+                raise UserError(
+                    self.env._(
+                        "The statement line %(line)s is chosen for two debits, "
+                        "%(first)s and %(second)s: each debit has a line of its own.",
+                        line=st_line.display_name,
+                        first=chosen[st_line].display_name,
+                        second=debit.display_name,
+                    )
+                )
+            chosen[st_line] = debit
+            self._check_statement_line(st_line)
+            self._check_amount(
+                st_line,
+                debit.amount,
+                self.env._("the debit %(debit)s", debit=debit.display_name),
+            )
+        for st_line, debit in chosen.items():
+            self._reconcile_statement_line(st_line, debit)
+            debit.statement_line_id = st_line
+        if not self._debits_to_match():
+            self.state = "reconciled"
+        self.message_post(
+            body=self.env._(
+                "%(count)s debit(s) matched with their bank statement lines; "
+                "%(left)s still wait for theirs.",
+                count=len(chosen),
+                left=len(self._debits_to_match()),
+            )
+        )
+
+    def _debits_to_match(self):
+        """Collected debits whose credit on the bank statement is not matched yet."""
+        return self._collected_lines().filtered(lambda li: not li.statement_line_id)
+
+    def _proposed_statement_lines(self):
+        """For each debit waiting for its credit, the one unreconciled statement line
+        of the collection journal of its amount whose label or reference names it (its
+        end-to-end id or its invoice number), when there is exactly one."""
+        self.ensure_one()
+        debits = self._debits_to_match()
+        candidates = self.env["account.bank.statement.line"].search(
+            [
+                ("journal_id", "=", self.journal_id.id),
+                ("is_reconciled", "=", False),
+                ("amount", "in", list(set(debits.mapped("amount")))),
+            ]
+        )
+        proposals = {}
+        for debit in debits:
+            found = candidates.filtered(
+                lambda st, debit=debit: (
+                    not self.currency_id.compare_amounts(st.amount, debit.amount)
+                    and any(
+                        mentions(text, key)
+                        for text in (st.payment_ref, st.ref)
+                        for key in (debit.end_to_end_id, debit.invoice_id.name)
+                    )
+                )
+            )
+            if len(found) == 1 and found not in proposals.values():
+                proposals[debit] = found
+        return proposals
+
+    def _reconcile_statement_line(self, st_line, debits):
+        """Reconcile ``st_line`` with the payments of ``debits``, and those payments
+        with their invoices where not done yet."""
+        debits.filtered(lambda li: not li.payment_id.is_reconciled)._reconcile_payment()
+        accounts = debits.payment_id.outstanding_account_id
+        outstanding = debits.payment_id.move_id.line_ids.filtered(
             lambda aml: aml.account_id in accounts and not aml.reconciled
         )
         # The suspense line of the statement gives way to the outstanding account of
@@ -119,12 +225,23 @@ class SepaDebitBatch(models.Model):
             lambda aml: aml.account_id == outstanding.account_id
         )
         (counterpart + outstanding).reconcile()
-        self.write({"state": "reconciled", "statement_line_id": st_line.id})
-        self.message_post(
-            body=self.env._(
-                "Matched with the bank statement line %(line)s of %(date)s.",
-                line=st_line.display_name,
-                date=st_line.date,
+
+    def _check_batch_booking(self, booked):
+        if self.batch_booking == booked:
+            return
+        if booked:
+            raise UserError(
+                self.env._(
+                    "%(batch)s was sent without batch booking: the bank credits each "
+                    "debit on a line of its own. Match each debit with its line.",
+                    batch=self.name,
+                )
+            )
+        raise UserError(
+            self.env._(
+                "%(batch)s was sent with batch booking: the bank credits all its "
+                "debits on one line. Match the batch with that line.",
+                batch=self.name,
             )
         )
 
@@ -151,6 +268,9 @@ class SepaDebitBatch(models.Model):
                     batch=self.name,
                 )
             )
+
+    def _check_batch_amount(self, st_line):
+        """Raise unless ``st_line`` credits what the batch collected."""
         amount = self._amount_collected()
         if not amount:
             raise UserError(
@@ -160,16 +280,26 @@ class SepaDebitBatch(models.Model):
                     batch=self.name,
                 )
             )
+        self._check_amount(
+            st_line,
+            amount,
+            self.env._(
+                "the total of the debits collected by %(batch)s (returned debits not "
+                "counted)",
+                batch=self.name,
+            ),
+        )
+
+    def _check_amount(self, st_line, amount, what):
         currency = self.currency_id
         if currency.compare_amounts(st_line.amount, amount):
             raise UserError(
                 self.env._(
-                    "The statement line %(line)s is of %(line_amount)s, while the "
-                    "debits collected by %(batch)s total %(amount)s (returned debits "
-                    "not counted): choose the line of the credit for this batch.",
+                    "The statement line %(line)s is of %(line_amount)s, while "
+                    "%(what)s is of %(amount)s: choose the line of this credit.",
                     line=st_line.display_name,
                     line_amount=format_amount(self.env, st_line.amount, currency),
-                    batch=self.name,
+                    what=what,
                     amount=format_amount(self.env, amount, currency),
                 )
             )

@@ -19,3 +19,4 @@ from . import test_aligned_anchor
 from . import test_arrears_stop
 from . import test_pending_prices
 from . import test_invoicing_errors
+from . import test_sepa_reconcile_debits

@@ -3,3 +3,4 @@ from . import recurring_pause_wizard
 from . import sepa_return_wizard
 from . import recurring_change_wizard
 from . import sepa_statement_match_wizard
+from . import sepa_statement_match_wizard_line
