@@ -46,7 +46,8 @@ def report_size(count, labels, runs):
         )
         print(f"  ratio per repeat: wall {wall_ratios}; CPU {cpu_ratios}")
     for index, label in enumerate(labels):
-        print(f"  {label:<30} {batch_trend(runs[index])}")
+        print(f"  {label:<30} {work_split(runs[index])}")
+        print(f"  {'':<30} {batch_trend(runs[index])}")
     before = max(r["rss_before_mb"] for side in runs.values() for r in side)
     print(f"  (peak RSS includes {before:.0f} MB reached before the timed work)")
     if len(labels) > 1:
@@ -60,6 +61,18 @@ def report_size(count, labels, runs):
     return walls, cpus
 
 
+def work_split(side_runs):
+    """Queries per invoice and where the CPU time went (medians), for one side."""
+    queries = statistics.median(r["queries"] / r["count"] for r in side_runs)
+    odoo = statistics.median(r["cpu"] for r in side_runs)
+    text = f"{queries:.1f} queries per invoice, CPU Odoo {odoo:.1f} s"
+    if all(r["db_cpu"] is not None for r in side_runs):
+        text += (
+            f" + PostgreSQL {statistics.median(r['db_cpu'] for r in side_runs):.1f} s"
+        )
+    return text
+
+
 def batch_trend(side_runs):
     """Seconds per batch at the start and at the end of a side's runs.
 
@@ -71,13 +84,13 @@ def batch_trend(side_runs):
         for times in zip(*(r["batches"] for r in side_runs), strict=True)
     ]
     if len(batches) < 4:
-        return f"{len(batches)} batch(es): " + ", ".join(f"{t:.2f}" for t in batches)
+        return f"seconds per batch {', '.join(f'{t:.2f}' for t in batches)}"
     quarter = len(batches) // 4
     first = statistics.mean(batches[:quarter])
     last = statistics.mean(batches[-quarter:])
     return (
-        f"{len(batches)} batches: first quarter {first:.2f} s per batch, "
-        f"last quarter {last:.2f} s (× {last / first:.2f})"
+        f"seconds per batch {first:.2f} in the first quarter, {last:.2f} in the "
+        f"last (× {last / first:.2f})"
     )
 
 

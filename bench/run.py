@@ -194,6 +194,7 @@ def measure(database, scenario, count, index, profile=None):
             profiler = cProfile.Profile()
             profiler.enable()
         db_start = backend_cpu_seconds(cr)
+        queries_start = cr.sql_log_count
         cpu_start = time.process_time()
         start = time.perf_counter()
         with batch_clock(cr) as commits:
@@ -201,6 +202,7 @@ def measure(database, scenario, count, index, profile=None):
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
         db_end = backend_cpu_seconds(cr)
+        queries = cr.sql_log_count - queries_start
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -210,6 +212,7 @@ def measure(database, scenario, count, index, profile=None):
         "count": made,
         "cpu": cpu,
         "db_cpu": None if db_start is None else db_end - db_start,
+        "queries": queries,
         "rss_mb": peak_rss_mb(),
         "rss_before_mb": rss_before,
         "batches": [b - a for a, b in itertools.pairwise([start, *commits])],
