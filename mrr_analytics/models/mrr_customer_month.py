@@ -128,31 +128,12 @@ class MrrCustomerMonth(models.Model):
     @api.model
     def _refresh_customers(self, pairs, companies):
         """Rebuild the rows of the (company id, partner id) ``pairs`` from their snapshots."""
-        companies_col = [company for company, _partner in pairs]
-        partners_col = [partner for _company, partner in pairs]
+        condition = self.env["mrr.snapshot"]._customers_condition
         self.env.cr.execute(
-            SQL(
-                """
-                DELETE FROM mrr_customer_month c
-                 USING unnest(%s::int[], %s::int[]) AS pair(company_id, partner_id)
-                 WHERE c.company_id = pair.company_id
-                   AND c.partner_id = pair.partner_id
-                """,
-                companies_col,
-                partners_col,
-            )
+            SQL("DELETE FROM mrr_customer_month c WHERE %s", condition("c", pairs))
         )
         self._insert(
-            SQL(
-                """
-                SELECT s.* FROM mrr_snapshot s
-                  JOIN unnest(%s::int[], %s::int[]) AS pair(company_id, partner_id)
-                    ON s.company_id = pair.company_id
-                   AND s.partner_id = pair.partner_id
-                """,
-                companies_col,
-                partners_col,
-            ),
+            SQL("SELECT s.* FROM mrr_snapshot s WHERE %s", condition("s", pairs)),
             companies,
         )
 

@@ -260,8 +260,6 @@ class MrrSnapshot(models.Model):
         pairs = [key for key in starts if key[0] not in stale.ids]
         if not pairs:
             return
-        companies_col = [company for company, _partner in pairs]
-        partners_col = [partner for _company, partner in pairs]
         kept = companies - stale
         dimensions = SQL(", ").join(SQL.identifier(name) for name in TOTAL_DIMENSIONS)
         # The rows removed and written, in one statement, are what the totals move by.
@@ -269,16 +267,10 @@ class MrrSnapshot(models.Model):
             SQL(
                 """
                 removed AS (
-                    DELETE FROM mrr_snapshot s
-                     USING unnest(%(companies)s::int[], %(partners)s::int[])
-                           AS pair(company_id, partner_id)
-                     WHERE s.company_id = pair.company_id
-                       AND s.partner_id = pair.partner_id
-                    RETURNING s.*
+                    DELETE FROM mrr_snapshot s WHERE %(customers)s RETURNING s.*
                 ), written AS (%(insert)s RETURNING *)
                 """,
-                companies=companies_col,
-                partners=partners_col,
+                customers=self._customers_condition("s", pairs),
                 insert=self._insert_sql(self._snapshot_query(kept, customers=pairs)),
             ),
             SQL(

@@ -1,5 +1,7 @@
 """The SELECTs that compute the snapshot rows from the change log."""
 
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -21,28 +23,20 @@ class MrrSnapshot(models.Model):
         ``customers`` limits the rows to those (company id, partner id) pairs.
         """
         if customers:
+            # Partner ids as arrays per company: PostgreSQL hashes "= ANY(array)" and
+            # estimates its rows, where a join with unnest() made it loop over the
+            # pairs for every row (quadratic in the number of customers).
             scope = SQL(
                 """
                 AND e.subscription_id IN (
                     SELECT ev.subscription_id
                       FROM recurring_subscription_event ev
-                      JOIN unnest(%s::int[], %s::int[]) AS pair(company_id, partner_id)
-                        ON ev.company_id = pair.company_id
-                       AND ev.partner_id = pair.partner_id
+                     WHERE %s
                 )
                 """,
-                [company for company, _partner in customers],
-                [partner for _company, partner in customers],
+                self._customers_condition("ev", customers),
             )
-            state_scope = SQL(
-                """
-                AND (s.company_id, s.partner_id) IN (
-                    SELECT * FROM unnest(%s::int[], %s::int[])
-                )
-                """,
-                [company for company, _partner in customers],
-                [partner for _company, partner in customers],
-            )
+            state_scope = SQL("AND (%s)", self._customers_condition("s", customers))
         else:
             scope = state_scope = SQL()
         return SQL(
@@ -136,6 +130,24 @@ class MrrSnapshot(models.Model):
             company_ids=companies.ids,
             scope=scope,
             state_scope=state_scope,
+        )
+
+    @api.model
+    def _customers_condition(self, alias, customers):
+        """WHERE condition: the row of table ``alias`` is of one of ``customers``,
+        (company id, partner id) pairs."""
+        partners = defaultdict(list)
+        for company, partner in customers:
+            partners[company].append(partner)
+        return SQL(" OR ").join(
+            SQL(
+                "(%s = %s AND %s = ANY(%s))",
+                SQL.identifier(alias, "company_id"),
+                company,
+                SQL.identifier(alias, "partner_id"),
+                sorted(set(ids)),
+            )
+            for company, ids in partners.items()
         )
 
     @api.model

@@ -54,6 +54,61 @@ class TestMrrConsistency(MrrCommon):
         )
         compare = self.env["mrr.movement"]._compare_with_rebuild(self.env.company)
         self.assertEqual(compare, ([], []))
+        snapshots = self.env["mrr.snapshot"]._compare_with_rebuild(self.env.company)
+        self.assertEqual(snapshots, [])
+
+    def test_customers_of_two_companies_started_at_once_match_a_rebuild(self):
+        main = self.env.company
+        other = self.env["res.company"].sudo().create({"name": "Second company"})
+        self.env.user.sudo().company_ids = [Command.link(other.id)]
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[main.id]))
+        other_env = self.env(
+            context=dict(self.env.context, allowed_company_ids=[other.id, main.id])
+        )
+        other_plan = self._plan(other_env, "Second basic", 40.0)
+        customers = env["res.partner"].create(
+            [{"name": f"Shared {n}", "street": "1 Road"} for n in range(2)]
+        )
+        subs = self._subscription(self.plan_basic, date(2026, 1, 5), customers[0])
+        for customer in customers:
+            subs |= other_env["recurring.subscription"].create(
+                {
+                    "partner_id": customer.id,
+                    "plan_id": other_plan.id,
+                    "date_start": date(2026, 1, 5),
+                    "line_ids": [Command.create({"product_id": self.product_pro.id})],
+                }
+            )
+        subs.with_env(other_env).action_start()
+        self.assertEqual(
+            sorted(subs.mapped(lambda sub: (sub.company_id.name, sub.mrr))),
+            sorted([(main.name, 30.0), (other.name, 40.0), (other.name, 40.0)]),
+        )
+        for company in (main, other):
+            with self.subTest(company=company.name):
+                Snapshot = self.env["mrr.snapshot"]
+                self.assertEqual(Snapshot._compare_with_rebuild(company), [])
+                movements = self.env["mrr.movement"]._compare_with_rebuild(company)
+                self.assertEqual(movements, ([], []))
+        other_rows = self._snapshot_rows(company=other, until=date(2026, 1, 1))
+        self.assertEqual(
+            [row[1:2] + row[5:6] for row in other_rows],
+            [(customers[0].id, 40.0), (customers[1].id, 40.0)],
+        )
+
+    def _plan(self, env, name, price):
+        return env["recurring.plan"].create(
+            {
+                "name": name,
+                "code": name.upper().replace(" ", "-"),
+                "company_id": env.company.id,
+                "line_ids": [
+                    Command.create(
+                        {"product_id": self.product_pro.id, "price_unit": price}
+                    )
+                ],
+            }
+        )
 
     def test_incremental_snapshots_equal_a_rebuild(self):
         self._play_worked_example()
