@@ -179,20 +179,23 @@ class SepaDebitBatch(models.Model):
                 ("amount", "in", list(set(debits.mapped("amount")))),
             ]
         )
+        by_amount = candidates.grouped(lambda st: self.currency_id.round(st.amount))
         proposals = {}
+        taken = set()
         for debit in debits:
-            found = candidates.filtered(
-                lambda st, debit=debit: (
-                    not self.currency_id.compare_amounts(st.amount, debit.amount)
-                    and any(
-                        mentions(text, key)
-                        for text in (st.payment_ref, st.ref)
-                        for key in (debit.end_to_end_id, debit.invoice_id.name)
-                    )
+            same_amount = by_amount.get(self.currency_id.round(debit.amount))
+            if not same_amount:
+                continue
+            found = same_amount.filtered(
+                lambda st, debit=debit: any(
+                    mentions(text, key)
+                    for text in (st.payment_ref, st.ref)
+                    for key in (debit.end_to_end_id, debit.invoice_id.name)
                 )
             )
-            if len(found) == 1 and found not in proposals.values():
+            if len(found) == 1 and found.id not in taken:
                 proposals[debit] = found
+                taken.add(found.id)
         return proposals
 
     def _reconcile_statement_line(self, st_line, debits):
