@@ -151,14 +151,15 @@ class SepaDebitBatch(models.Model):
         for st_line, debit in chosen.items():
             self._reconcile_statement_line(st_line, debit)
             debit.statement_line_id = st_line
-        if not self._debits_to_match():
+        left = waiting.filtered(lambda li: not li.statement_line_id)
+        if not left:
             self.state = "reconciled"
         self.message_post(
             body=self.env._(
                 "%(count)s debit(s) matched with their bank statement lines; "
                 "%(left)s still wait for theirs.",
                 count=len(chosen),
-                left=len(self._debits_to_match()),
+                left=len(left),
             )
         )
 
@@ -167,9 +168,10 @@ class SepaDebitBatch(models.Model):
         return self._collected_lines().filtered(lambda li: not li.statement_line_id)
 
     def _proposed_statement_lines(self):
-        """For each debit waiting for its credit, the one unreconciled statement line
-        of the collection journal of its amount whose label or reference names it (its
-        end-to-end id or its invoice number), when there is exactly one."""
+        """Each debit waiting for its credit, in order, with the one unreconciled
+        statement line of the collection journal of its amount whose label or reference
+        names it (its end-to-end id or its invoice number): none when there is not
+        exactly one."""
         self.ensure_one()
         debits = self._debits_to_match()
         candidates = self.env["account.bank.statement.line"].search(
@@ -180,7 +182,7 @@ class SepaDebitBatch(models.Model):
             ]
         )
         by_amount = candidates.grouped(lambda st: self.currency_id.round(st.amount))
-        proposals = {}
+        proposals = dict.fromkeys(debits, candidates.browse())
         taken = set()
         for debit in debits:
             same_amount = by_amount.get(self.currency_id.round(debit.amount))

@@ -66,17 +66,11 @@ class SepaStatementMatchWizard(models.TransientModel):
             if batch.batch_booking:
                 wizard.line_ids = [Command.clear()]
                 continue
-            proposals = batch._proposed_statement_lines()
             wizard.line_ids = [Command.clear()] + [
                 Command.create(
-                    {
-                        "debit_line_id": debit.id,
-                        "statement_line_id": proposals[debit].id
-                        if debit in proposals
-                        else False,
-                    }
+                    {"debit_line_id": debit.id, "statement_line_id": st_line.id}
                 )
-                for debit in batch._debits_to_match()
+                for debit, st_line in batch._proposed_statement_lines().items()
             ]
 
     def action_confirm(self):
