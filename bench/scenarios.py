@@ -12,7 +12,7 @@ from datetime import date
 from odoo import Command
 from odoo.tools import split_every
 
-from odoo.addons.recurring_billing.models.recurring_subscription_invoicing import (
+from odoo.addons.recurring_billing.models.recurring_invoicing_job import (
     BATCH_SIZE,
 )
 

@@ -10,7 +10,6 @@ from recurring_billing.engine.periods import (
     Period,
     aligned_anchor,
     billing_date,
-    due_periods,
     monthly_factor,
     period,
     period_index_at,
@@ -113,51 +112,6 @@ def test_billing_date_in_advance_is_first_day_in_arrears_day_after_last():
     assert billing_date(p, in_advance=False) == date(2026, 3, 10)
 
 
-def test_due_periods_catches_up_three_missed_months_in_advance():
-    due = due_periods(
-        date(2026, 1, 15), "month", 1, 1, date(2026, 4, 20), in_advance=True
-    )
-    assert due == [
-        Period(1, date(2026, 2, 15), date(2026, 3, 14)),
-        Period(2, date(2026, 3, 15), date(2026, 4, 14)),
-        Period(3, date(2026, 4, 15), date(2026, 5, 14)),
-    ]
-
-
-def test_due_periods_catches_up_three_missed_months_in_arrears():
-    due = due_periods(
-        date(2026, 1, 15), "month", 1, 0, date(2026, 4, 20), in_advance=False
-    )
-    assert due == [
-        Period(0, date(2026, 1, 15), date(2026, 2, 14)),
-        Period(1, date(2026, 2, 15), date(2026, 3, 14)),
-        Period(2, date(2026, 3, 15), date(2026, 4, 14)),
-    ]
-
-
-def test_due_periods_nothing_due_before_billing_date():
-    assert due_periods(date(2026, 1, 15), "month", 1, 0, date(2026, 2, 14), False) == []
-    assert due_periods(date(2026, 1, 15), "month", 1, 1, date(2026, 2, 14), True) == []
-
-
-def test_due_periods_fixed_term_stops_after_last_period():
-    due = due_periods(
-        date(2026, 1, 15), "month", 1, 1, date(2026, 9, 1), True, last_index=2
-    )
-    assert [(p.index, p.start) for p in due] == [
-        (1, date(2026, 2, 15)),
-        (2, date(2026, 3, 15)),
-    ]
-
-
-def test_due_periods_fixed_term_in_arrears_bills_last_period_after_its_end():
-    anchor = date(2026, 1, 15)
-    before = due_periods(anchor, "month", 1, 2, date(2026, 4, 14), False, last_index=2)
-    after = due_periods(anchor, "month", 1, 2, date(2026, 4, 15), False, last_index=2)
-    assert before == []
-    assert after == [Period(2, date(2026, 3, 15), date(2026, 4, 14))]
-
-
 def test_monthly_factor_per_unit():
     assert monthly_factor("month", 1) == 1
     assert monthly_factor("month", 2) == Fraction(1, 2)
@@ -209,11 +163,6 @@ def test_period_start_rejects_bad_input(unit, count, index, message):
 def test_period_index_at_rejects_day_before_anchor():
     with pytest.raises(ValueError, match="before the anchor"):
         period_index_at(date(2026, 1, 31), "month", 1, date(2026, 1, 30))
-
-
-def test_due_periods_rejects_negative_first_index():
-    with pytest.raises(ValueError, match="0 or more"):
-        due_periods(date(2026, 1, 1), "month", 1, -1, date(2026, 6, 1), True)
 
 
 def test_monthly_factor_and_aligned_anchor_reject_bad_input():

@@ -105,34 +105,6 @@ def billing_date(p: Period, in_advance: bool) -> date:
     return p.start if in_advance else p.end + _ONE_DAY
 
 
-def due_periods(
-    anchor: date,
-    unit: str,
-    count: int,
-    first_index: int,
-    today: date,
-    in_advance: bool,
-    last_index: int | None = None,
-) -> list[Period]:
-    """Return the periods from ``first_index`` whose billing date is on or before today.
-
-    Oldest first, so that periods missed while the job was not running are caught up
-    each with its own dates. ``last_index`` ends a fixed-term subscription: no period
-    after it is returned.
-
-    :raises ValueError: on an unknown unit, a count below 1 or a negative index.
-    """
-    due = []
-    index = first_index
-    while last_index is None or index <= last_index:
-        p = period(anchor, unit, count, index)
-        if billing_date(p, in_advance) > today:
-            break
-        due.append(p)
-        index += 1
-    return due
-
-
 def monthly_factor(unit: str, count: int) -> Fraction:
     """Return the factor that turns a per-period price into a monthly amount (MRR).
 

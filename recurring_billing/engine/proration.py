@@ -1,27 +1,16 @@
-"""Proration by days of a change made during a billing period.
+"""Proration by days: a per-period amount for some of the days of its period.
+
+The pieces of a change or a stop built from it are in ``schedule``.
 
 Amounts are computed exactly as fractions and rounded once, half-up (ties away from
 zero, like Odoo's currency rounding), so the result does not depend on float error.
 """
 
-from collections.abc import Hashable, Iterable
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
-from typing import NamedTuple
-
-from .periods import Period
 
 CENT = Decimal("0.01")
-
-
-class Adjustment(NamedTuple):
-    """One prorated line of a mid-period change: a charge (> 0) or a credit (< 0)."""
-
-    key: Hashable
-    amount: Decimal
-    kind: str
 
 
 def _exact(amount: Decimal | int | float | str) -> Fraction:
@@ -36,18 +25,6 @@ def _round_half_up(value: Fraction, precision: Decimal) -> Decimal:
     magnitude = floor(abs(steps) + Fraction(1, 2))
     signed = magnitude if steps >= 0 else -magnitude
     return (signed * precision).quantize(precision)
-
-
-def remaining_days(p: Period, change_date: date) -> int:
-    """Return the days from ``change_date`` to the end of the period, both included.
-
-    :raises ValueError: if ``change_date`` is not within the period.
-    """
-    if not p.start <= change_date <= p.end:
-        raise ValueError(
-            f"Change date {change_date} is outside the period {p.start} .. {p.end}."
-        )
-    return (p.end - change_date).days + 1
 
 
 def prorate(
@@ -68,31 +45,3 @@ def prorate(
             f"Remaining days must be between 0 and {total}, got {remaining}."
         )
     return _round_half_up(_exact(amount) * remaining / total, precision)
-
-
-def upgrade_adjustment(
-    old_lines: Iterable[tuple[Hashable, Decimal | int | float | str]],
-    new_lines: Iterable[tuple[Hashable, Decimal | int | float | str]],
-    p: Period,
-    change_date: date,
-    precision: Decimal = CENT,
-) -> list[Adjustment]:
-    """Return the lines that bill a change made effective on ``change_date``.
-
-    Each line is ``(key, per-period subtotal)``. Every old line is credited and every
-    new line charged for the days left in the period, each line rounded on its own so
-    that the invoice lines add up to the invoice total. Lines that round to zero are
-    left out; credits come first, then charges, each in input order.
-
-    :raises ValueError: if ``change_date`` is not within the period.
-    """
-    remaining = remaining_days(p, change_date)
-    credits = [
-        Adjustment(key, -prorate(amount, remaining, p.days, precision), "credit")
-        for key, amount in old_lines
-    ]
-    charges = [
-        Adjustment(key, prorate(amount, remaining, p.days, precision), "charge")
-        for key, amount in new_lines
-    ]
-    return [line for line in credits + charges if line.amount]

@@ -1,9 +1,25 @@
+"""The subscription: its fields, constraints and amounts, and the change log of its writes.
+
+Its methods live in role files, each calling only downwards (doc/BILLING.md, DEVELOP.md):
+
+- ``recurring_subscription_lifecycle``: the state machine (start, trial, pause, resume,
+  cancel, reactivate, renew) and its daily job;
+- ``recurring_subscription_change``: changes of plan, add-ons and quantities, now or at
+  the end of the period;
+- ``recurring_subscription_invoicing``: what a period bills and the invoices made of it,
+  the one door through which the two files above invoice or credit;
+- ``recurring_subscription_sepa``: the mandate that collects it.
+
+This file holds every field of the model (about fifty), which is why it is long.
+"""
+
 from fractions import Fraction
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.periods import billing_date, period, period_index_at
+from ..engine.schedule import Schedule
+from .tools import check_state
 
 LIVE_STATES = ("trial", "active", "paused")
 
@@ -11,7 +27,7 @@ LIVE_STATES = ("trial", "active", "paused")
 class RecurringSubscription(models.Model):
     _name = "recurring.subscription"
     _description = "Subscription"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "recurring.mrr.tracking.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -120,6 +136,20 @@ class RecurringSubscription(models.Model):
         tracking=True,
         help="Last day of service: end of a fixed term or of a cancelled subscription.",
     )
+    date_term_end = fields.Date(
+        "Term End",
+        copy=False,
+        readonly=True,
+        help="Last day of the current fixed term, renewals included; the end date "
+        "comes back to it when a cancellation planned at period end is revoked.",
+    )
+    date_paid_until = fields.Date(
+        "Paid Until",
+        copy=False,
+        readonly=True,
+        help="Last day paid of the current period when the days after it were "
+        "credited (a cancellation crediting the unused days).",
+    )
     date_pause = fields.Date("Paused Since", copy=False)
     date_resume = fields.Date(
         "Resume On", copy=False, tracking=True, help="Resumed automatically that day."
@@ -160,6 +190,75 @@ class RecurringSubscription(models.Model):
     event_ids = fields.One2many("recurring.subscription.event", "subscription_id")
     invoice_ids = fields.One2many("account.move", "subscription_id")
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    date_service_start = fields.Date(
+        "Service From",
+        copy=False,
+        readonly=True,
+        help="Day paid service starts inside a period that began earlier (a start "
+        "aligned to the calendar, or a resume keeping the billing anchor): that period "
+        "is billed from this day, prorated.",
+    )
+    period_ids = fields.One2many(
+        "recurring.period", "subscription_id", "Billed Periods", readonly=True
+    )
+    period_count = fields.Integer(compute="_compute_period_count")
+    invoice_error = fields.Text(
+        "Invoicing Error",
+        readonly=True,
+        copy=False,
+        help="Why the last scheduled invoicing of this subscription failed; it is "
+        "retried on the next run and cleared once invoiced.",
+    )
+    preview_date_start = fields.Date(
+        "Next Period Start", compute="_compute_invoice_preview"
+    )
+    preview_date_end = fields.Date(
+        "Next Period End", compute="_compute_invoice_preview"
+    )
+    preview_date_invoice = fields.Date(
+        "Next Billing Date", compute="_compute_invoice_preview"
+    )
+    preview_html = fields.Html(
+        "Next Invoice Preview", compute="_compute_invoice_preview", sanitize=False
+    )
+    pending_plan_id = fields.Many2one(
+        "recurring.plan",
+        "Scheduled Plan",
+        copy=False,
+        tracking=True,
+        check_company=True,
+        help="Plan the subscription moves to at the end of its current period.",
+    )
+    date_pending_change = fields.Date(
+        "Scheduled Change On",
+        copy=False,
+        tracking=True,
+        help="Day the scheduled plan, quantities and prices come into force: the "
+        "start of the next period.",
+    )
+    has_pending_line_change = fields.Boolean(compute="_compute_has_pending_line_change")
+    mandate_id = fields.Many2one(
+        "sepa.mandate",
+        "SEPA Mandate",
+        compute="_compute_mandate_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index="btree_not_null",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', commercial_partner_id), "
+        "('state', '=', 'valid')]",
+        help="Mandate signed by the customer to collect this subscription's invoices "
+        "by SEPA Direct Debit.",
+    )
+    sepa_payment_failed = fields.Boolean(
+        "Payment Failed",
+        copy=False,
+        tracking=True,
+        help="A direct debit of this subscription was returned and will not be "
+        "presented again automatically.",
+    )
 
     _sql_constraints = [
         (
@@ -209,6 +308,22 @@ class RecurringSubscription(models.Model):
                         start=sub.date_start,
                     )
                 )
+
+    @api.constrains("mandate_id")
+    def _check_mandate_id(self):
+        for sub in self.filtered("mandate_id"):
+            sub.mandate_id._check_usable(sub.partner_id, sub.company_id)
+
+    @api.constrains("partner_id", "company_id")
+    def _check_mandate_owner(self):
+        for sub in self.filtered("mandate_id"):
+            sub.mandate_id.filtered(lambda m: m.state == "valid")._check_usable(
+                sub.partner_id, sub.company_id
+            )
+
+    @api.constrains("payment_method")
+    def _check_payment_method(self):
+        self.filtered(lambda s: s.state != "draft")._check_sepa_mandate()
 
     @api.depends("partner_id")
     def _compute_partner_invoice_id(self):
@@ -282,45 +397,6 @@ class RecurringSubscription(models.Model):
             monthly = Fraction(str(sub.amount_untaxed)) * sub.plan_id._monthly_factor()
             sub.mrr = sub.currency_id.round(float(monthly))
 
-    @api.depends(
-        "state",
-        "date_anchor",
-        "next_period_index",
-        "date_end",
-        "date_service_start",
-        "plan_id.billing_mode",
-        "plan_id.interval_unit",
-        "plan_id.interval_count",
-    )
-    def _compute_date_next_invoice(self):
-        for sub in self:
-            next_period = sub._period(sub.next_period_index)
-            next_period = next_period and sub._clip_to_service(next_period)
-            if (
-                sub.state != "active"
-                or not next_period
-                or (sub.date_end and next_period.start > sub.date_end)
-            ):
-                sub.date_next_invoice = False
-                continue
-            sub.date_next_invoice = billing_date(
-                next_period, sub.plan_id.billing_mode == "advance"
-            )
-
-    def _compute_current_period(self):
-        today = self._today()
-        for sub in self:
-            current = None
-            if sub.date_anchor and sub.state in LIVE_STATES:
-                day = max(today, sub.date_anchor)
-                plan = sub.plan_id
-                index = period_index_at(
-                    sub.date_anchor, plan.interval_unit, plan.interval_count, day
-                )
-                current = sub._period(index)
-            sub.date_period_start = current and current.start
-            sub.date_period_end = current and current.end
-
     def _compute_invoice_count(self):
         counts = dict(
             self.env["account.move"]._read_group(
@@ -329,6 +405,58 @@ class RecurringSubscription(models.Model):
         )
         for sub in self:
             sub.invoice_count = counts.get(sub, 0)
+
+    def _compute_period_count(self):
+        counts = dict(
+            self.env["recurring.period"]._read_group(
+                [("subscription_id", "in", self.ids)], ["subscription_id"], ["__count"]
+            )
+        )
+        for sub in self:
+            sub.period_count = counts.get(sub, 0)
+
+    @api.depends("line_ids.has_pending_quantity", "line_ids.has_pending_price")
+    def _compute_has_pending_line_change(self):
+        for sub in self:
+            sub.has_pending_line_change = bool(sub._pending_lines())
+
+    def _pending_lines(self):
+        return self.line_ids.filtered(
+            lambda line: line.has_pending_quantity or line.has_pending_price
+        )
+
+    # -- The change log ----------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["name"] = self.env["ir.sequence"].with_company(
+                    company or self.env.company
+                ).next_by_code("recurring.subscription") or self.env._("New")
+        return super().create(vals_list)
+
+    def _event_vals(self, date, event_type, state_before, mrr_before, mrr_after):
+        """Change-log values of this subscription as it is now (amounts aside)."""
+        self.ensure_one()
+        return {
+            "subscription_id": self.id,
+            "partner_id": self.commercial_partner_id.id,
+            "company_id": self.company_id.id,
+            "plan_id": self.plan_id.id,
+            "user_id": self.user_id.id,
+            "country_id": self.commercial_partner_id.country_id.id,
+            "date": date,
+            "event_type": event_type,
+            "state_before": state_before or "",
+            "state_after": self.state,
+            "is_free": self.plan_id.is_free and self.state == "active",
+            "currency_id": self.currency_id.id,
+            "mrr_before": mrr_before,
+            "mrr_after": mrr_after,
+            "company_currency_id": self.company_id.currency_id.id,
+        }
 
     def _today(self):
         """The day changes take effect: today, or the ``recurring_today`` of the context.
@@ -341,13 +469,92 @@ class RecurringSubscription(models.Model):
             fields.Date.to_date(forced) if forced else fields.Date.context_today(self)
         )
 
-    def _period(self, index):
-        """The ``index``-th billing period from the anchor, or None without anchor."""
+    def _schedule(self, **changes):
+        """The billing schedule of this subscription (engine/schedule.py), the one
+        place that says which periods are due, for which days; ``changes`` overrides
+        some of its values (another anchor…). None without anchor or plan."""
         self.ensure_one()
-        if not self.date_anchor or not self.plan_id:
-            return None
         plan = self.plan_id
-        return period(self.date_anchor, plan.interval_unit, plan.interval_count, index)
+        values = {
+            "anchor": self.date_anchor,
+            "unit": plan.interval_unit,
+            "count": plan.interval_count,
+            "in_advance": plan.billing_mode == "advance",
+            "next_index": self.next_period_index,
+            "service_start": self.date_service_start or None,
+            "date_end": self.date_end or None,
+        } | changes
+        if not values["anchor"] or not plan:
+            return None
+        return Schedule(**values)
+
+    # -- Checks shared by the role files -----------------------------------------------
+
+    def _date_argument(self, value, label):
+        """``value`` as a date: the external API sends dates as ISO strings."""
+        if not value:
+            return False
+        try:
+            return fields.Date.to_date(value)
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The %(label)s %(value)s is not a date: give it as YYYY-MM-DD.",
+                    label=label,
+                    value=value,
+                )
+            ) from error
+
+    def _record_argument(self, value, model):
+        """``value`` as a record of ``model``: the external API sends ids."""
+        if not value or isinstance(value, models.BaseModel):
+            return value or self.env[model]
+        record = self.env[model].browse(int(value)).exists()
+        if not record:
+            raise UserError(
+                self.env._(
+                    "No %(model)s has the id %(value)s: pick an existing one.",
+                    model=self.env[model]._description,
+                    value=value,
+                )
+            )
+        return record
+
+    def _check_states(self, allowed, action):
+        check_state(self, allowed, action)
+
+    def _check_changeable(self):
+        cancelled = self.filtered(lambda sub: sub.state == "cancelled")
+        if cancelled:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is cancelled: a cancelled subscription cannot be "
+                    "changed. Reactivate it first.",
+                    subscription=cancelled[0].name,
+                )
+            )
+
+    def _check_billable(self):
+        for sub in self:
+            if sub.plan_id.is_free:
+                continue
+            if not sub.line_ids:
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s has no lines: add what the customer pays "
+                        "for before starting it.",
+                        subscription=sub.name,
+                    )
+                )
+            if sub.currency_id.is_zero(sub.amount_untaxed):
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s is on the paid plan %(plan)s but its total "
+                        "is zero: set prices or choose a free plan.",
+                        subscription=sub.name,
+                        plan=sub.plan_id.display_name,
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

@@ -1,4 +1,5 @@
-"""Changes of plan, quantities and prices: more applies now, less from the next period.
+"""Changes of plan, add-on packages, quantities and prices: more applies now, less
+from the next period. Invoices and credits go through the invoicing file.
 
 What waits for the next period is pending: the plan (``pending_plan_id``) and the
 quantities and prices of lines (``pending_*`` on the lines), all coming into force on
@@ -7,68 +8,16 @@ already billed by the periods starting from that day.
 """
 
 from datetime import timedelta
-from decimal import Decimal
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 
-from ..engine.proration import prorate
 from .recurring_subscription import LIVE_STATES
 from .recurring_subscription_line import NO_PENDING, PRICE_NOW_KEY
 
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
-
-    pending_plan_id = fields.Many2one(
-        "recurring.plan",
-        "Scheduled Plan",
-        copy=False,
-        tracking=True,
-        check_company=True,
-        help="Plan the subscription moves to at the end of its current period.",
-    )
-    date_pending_change = fields.Date(
-        "Scheduled Change On",
-        copy=False,
-        tracking=True,
-        help="Day the scheduled plan, quantities and prices come into force: the "
-        "start of the next period.",
-    )
-    has_pending_line_change = fields.Boolean(compute="_compute_has_pending_line_change")
-
-    @api.depends("line_ids.has_pending_quantity", "line_ids.has_pending_price")
-    def _compute_has_pending_line_change(self):
-        for sub in self:
-            sub.has_pending_line_change = bool(sub._pending_lines())
-
-    def _pending_lines(self):
-        return self.line_ids.filtered(
-            lambda line: line.has_pending_quantity or line.has_pending_price
-        )
-
-    def _plan_line_commands(self, plan):
-        """Commands replacing the base lines by ``plan``'s, keeping its add-ons."""
-        self.ensure_one()
-        kept_addons = self.line_ids.filtered(lambda line: line.addon_id.plan_id == plan)
-        commands = [Command.unlink(line.id) for line in self.line_ids - kept_addons]
-        commands += [
-            Command.create(
-                {
-                    "product_id": line.product_id.id,
-                    "name": line.name or line.product_id.display_name,
-                    "quantity": line.quantity,
-                    "price_unit": line.currency_id._convert(
-                        line.price_unit,
-                        self.currency_id,
-                        self.company_id,
-                        self._today(),
-                    ),
-                }
-            )
-            for line in plan.line_ids
-        ]
-        return commands
 
     def _plan_monthly_amount(self, plan):
         """What ``plan`` (this subscription's lines if it is its plan) brings per month."""
@@ -99,8 +48,7 @@ class RecurringSubscription(models.Model):
         current period, where it stays visible and revocable until then.
         """
         self.ensure_one()
-        if isinstance(plan, int):
-            plan = self.env["recurring.plan"].browse(plan)
+        plan = self._record_argument(plan, "recurring.plan")
         self._check_states(("trial", "active"), self.env._("changed"))
         if plan == self.plan_id:
             raise UserError(
@@ -124,6 +72,9 @@ class RecurringSubscription(models.Model):
             self.pending_plan_id = plan
             self._date_pending_changes()
             return True
+        if self.state == "active" and self._changes_periods(plan):
+            self._change_periods_now(plan, "upgrade" if upgrade else "downgrade")
+            return True
         self._change_now(
             "upgrade" if upgrade else "downgrade",
             {
@@ -136,14 +87,179 @@ class RecurringSubscription(models.Model):
         self._date_pending_changes()
         return True
 
+    def action_set_addon_quantities(self, quantities, when=None):
+        """Set add-on packages to the given quantities: {addon: quantity}.
+
+        More units apply now, billed for the rest of a period billed in advance, like a
+        plan upgrade. Fewer units (0 removes the package) wait for the end of the
+        current period of an active subscription, like a plan downgrade, unless
+        ``when`` is "now": the unused days are then credited. The package maximum is
+        checked by the line constraint.
+        """
+        self.ensure_one()
+        self._check_states(("trial", "active"), self.env._("changed"))
+        quantities = {
+            self._record_argument(addon, "recurring.plan.addon"): quantity
+            for addon, quantity in quantities.items()
+        }
+        foreign = [addon for addon in quantities if addon.plan_id != self.plan_id]
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(package)s is not an add-on of %(plan)s.",
+                    package=foreign[0].display_name,
+                    plan=self.plan_id.display_name,
+                )
+            )
+        negative = [addon for addon, quantity in quantities.items() if quantity < 0]
+        if negative:
+            raise UserError(
+                self.env._(
+                    "%(package)s cannot have a negative quantity: use 0 to remove it.",
+                    package=negative[0].display_name,
+                )
+            )
+        later = when != "now" and self._waits_for_next_period()
+        commands, more, less = [], False, False
+        for addon, quantity in quantities.items():
+            lines = self.line_ids.filtered(lambda line, a=addon: line.addon_id == a)
+            current = sum(lines.mapped("quantity"))
+            if quantity == current:
+                continue
+            if quantity < current and later:
+                lines[0].write(
+                    {"has_pending_quantity": True, "pending_quantity": quantity}
+                )
+                lines[1:].write({"has_pending_quantity": True, "pending_quantity": 0.0})
+                continue
+            more |= quantity > current
+            less |= quantity < current
+            commands += self._addon_commands(addon, lines, quantity)
+        if commands:
+            # Package prices are never negative: more units never lower the MRR.
+            event_type = (
+                "change" if more and less else ("upgrade" if more else "downgrade")
+            )
+            self._change_now(event_type, {"line_ids": commands})
+        self._date_pending_changes()
+        return True
+
+    def _set_line_quantities(self, quantities, event_type=None):
+        """Give lines new quantities, {line: quantity}, as the change wizard does.
+
+        More units apply now, billed for the rest of a period billed in advance; fewer
+        wait for the end of the current period of an active subscription. A draft, a
+        trial or a subscription without periods takes them at once.
+        """
+        self.ensure_one()
+        later = self.state == "active" and self._waits_for_next_period()
+        more = {}
+        for line, quantity in quantities.items():
+            if quantity == line.quantity:
+                continue
+            if quantity < line.quantity and later:
+                line.with_context(**{PRICE_NOW_KEY: True}).write(
+                    {"has_pending_quantity": True, "pending_quantity": quantity}
+                )
+            else:
+                more[line] = quantity
+        if more:
+            increase = all(q > line.quantity for line, q in more.items())
+            self._change_now(
+                event_type or ("upgrade" if increase else "change"),
+                {
+                    "line_ids": [
+                        Command.update(
+                            line.id,
+                            {
+                                "quantity": quantity,
+                                "has_pending_quantity": False,
+                                "pending_quantity": 0.0,
+                            },
+                        )
+                        for line, quantity in more.items()
+                    ]
+                },
+            )
+        self._date_pending_changes()
+        return True
+
+    def _addon_commands(self, addon, lines, quantity):
+        """Commands giving ``addon`` ``quantity`` units now, on its first line."""
+        if not quantity:
+            return [Command.unlink(line.id) for line in lines]
+        if not lines:
+            return [
+                Command.create(
+                    {
+                        "product_id": addon.product_id.id,
+                        "addon_id": addon.id,
+                        "quantity": quantity,
+                    }
+                )
+            ]
+        # A quantity set now replaces one planned for the next period.
+        return [
+            Command.update(
+                lines[0].id,
+                {
+                    "quantity": quantity,
+                    "has_pending_quantity": False,
+                    "pending_quantity": 0.0,
+                },
+            )
+        ] + [Command.unlink(line.id) for line in lines[1:]]
+
+    def _change_periods_now(self, plan, event_type):
+        """Move today to ``plan``, which bills on other periods (doc/BILLING.md).
+
+        The current periods stop: the days used up to yesterday are billed and the
+        days paid ahead from today are credited at the current price. The new plan's
+        periods start today (or at its calendar anchor, the first one prorated); the
+        first is invoiced at once if it is due. Scheduled changes are dropped: they
+        were meant for a period that no longer comes.
+        """
+        self.ensure_one()
+        if self.cancel_at_period_end:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s ends on %(date)s: keep the subscription first, "
+                    "then change its plan.",
+                    subscription=self.name,
+                    date=self.date_end,
+                )
+            )
+        today = self._today()
+        yesterday = today - timedelta(days=1)
+        self._invoice_due(yesterday)
+        self._bill_used_days(yesterday)
+        billed_period = self._billed_current_period(today)
+        old_lines = self._proration_lines()
+        self._pending_lines().write(NO_PENDING)
+        with self._mrr_tracking(event_type, always=True) as tracked:
+            tracked.write(
+                dict(
+                    self._restart_vals(today, plan),
+                    plan_id=plan.id,
+                    line_ids=self._plan_line_commands(plan),
+                    pending_plan_id=False,
+                    date_pending_change=False,
+                )
+            )
+        if billed_period:
+            self._credit_unused_days(old_lines, billed_period, yesterday)
+        self._invoice_due(today)
+
     def _change_now(self, event_type, vals):
         """Write ``vals`` today; bill or credit the rest of a period billed in advance.
 
+        The periods due before today are billed first, on the terms they were sold on.
         Lines the change leaves as they were stay out of the prorated invoice, where
         their credit and charge would only cancel out.
         """
         self.ensure_one()
         today = self._today()
+        self._invoice_due(today - timedelta(days=1))
         billed_period = self._billed_current_period(today)
         old_lines = self._proration_lines()
         with self._mrr_tracking(event_type, always=True) as tracked:
@@ -155,17 +271,7 @@ class RecurringSubscription(models.Model):
             if line in new_lines:
                 old_lines.remove(line)
                 new_lines.remove(line)
-        self._invoice_proration(old_lines, new_lines, billed_period, today)
-
-    # -- Pending changes -------------------------------------------------------------
-
-    def _next_period_start(self):
-        """First day of the next period; None without a current period."""
-        self.ensure_one()
-        if self.state == "trial":
-            # Paid service, and with it the first period, starts when the trial ends.
-            return self.date_trial_end
-        return self.date_period_end and self.date_period_end + timedelta(days=1)
+        self._invoice_change(old_lines, new_lines, billed_period, today)
 
     def _waits_for_next_period(self):
         """Whether a downgrade can wait for the next period: active, with periods."""
@@ -187,134 +293,18 @@ class RecurringSubscription(models.Model):
         self.write({"pending_plan_id": False, "date_pending_change": False})
         return True
 
-    def _pending_line_commands(self):
-        """Commands turning the lines into those of the next period."""
-        self.ensure_one()
-        plan = self.pending_plan_id
-        commands = self._plan_line_commands(plan) if plan else []
-        dropped = {command[1] for command in commands if command[0] == Command.UNLINK}
-        for line in self._pending_lines():
-            if line.id in dropped:
-                continue
-            if line.has_pending_quantity and not line.pending_quantity:
-                commands.append(Command.unlink(line.id))
-            else:
-                commands.append(
-                    Command.update(line.id, line._next_period_values() | NO_PENDING)
-                )
-        return commands
-
-    def _view(self, plan, line_vals_list):
-        """An in-memory copy of this subscription on ``plan`` with the given lines."""
-        self.ensure_one()
-        return self.new(
-            {
-                "partner_id": self.partner_id.id,
-                "partner_invoice_id": self.partner_invoice_id.id,
-                "company_id": self.company_id.id,
-                "currency_id": self.currency_id.id,
-                "fiscal_position_id": self.fiscal_position_id.id,
-                "plan_id": plan.id,
-                "line_ids": [Command.create(vals) for vals in line_vals_list],
-            }
-        )
-
-    def _next_period_view(self):
-        """This subscription once its pending changes are in force, in memory."""
-        self.ensure_one()
-        commands = self._pending_line_commands()
-        changed = {
-            command[1]: command for command in commands if command[0] != Command.CREATE
-        }
-        vals_list = []
-        for line in self.line_ids:
-            command = changed.get(line.id)
-            if not command:
-                vals_list.append(line._billing_values())
-            elif command[0] == Command.UPDATE:
-                vals_list.append(line._billing_values() | command[2])
-        vals_list += [
-            command[2] for command in commands if command[0] == Command.CREATE
-        ]
-        return self._view(self.pending_plan_id or self.plan_id, vals_list)
-
-    def _billing_view(self, period):
-        """The subscription as it bills ``period``: itself, or an in-memory copy.
-
-        A period starting on or after the day of the pending changes bills them, so it
-        does not matter whether the invoicing or the lifecycle job runs first that day.
-        A period whose service starts after its first day (resumed keeping the anchor)
-        bills each line prorated by days, as BILLING.md prorates changes.
-        """
-        self.ensure_one()
-        pending = self.date_pending_change and self.date_pending_change <= period.start
-        share = self._service_share(period)
-        if not (pending or share):
-            return self
-        if pending:
-            view = self._next_period_view()
-        else:
-            view = self._view(
-                self.plan_id, [line._billing_values() for line in self.line_ids]
-            )
-        if share:
-            precision = Decimal(str(self.currency_id.rounding))
-            for line in view.line_ids:
-                amount = prorate(line.price_subtotal, *share, precision=precision)
-                line.update(
-                    {"quantity": 1.0, "discount": 0.0, "price_unit": float(amount)}
-                )
-        return view
-
-    # The invoicing file is loaded before this one: these overrides run on top of it.
-
-    def _due_periods(self, today):
-        return [self._clip_to_service(span) for span in super()._due_periods(today)]
-
-    def _next_period(self):
-        span = super()._next_period()
-        return span and self._clip_to_service(span)
-
-    @api.depends(
-        "pending_plan_id",
-        "date_pending_change",
-        "date_service_start",
-        "line_ids.pending_quantity",
-        "line_ids.pending_price_unit",
-        "line_ids.pending_discount",
-    )
-    def _compute_invoice_preview(self):
-        return super()._compute_invoice_preview()
-
-    def _preview_table(self, period):
-        view = self._billing_view(period)
-        if view == self:
-            return super()._preview_table(period)
-        return view._preview_table(period)
-
-    def _invoice_line_vals(self, period, lang):
-        view = self._billing_view(period)
-        if view == self:
-            return super()._invoice_line_vals(period, lang)
-        return [
-            dict(vals, subscription_id=self.id)
-            for vals in view._invoice_line_vals(period, lang)
-        ]
-
     @api.model
-    def _cron_apply_pending_changes(self):
-        """Bring the pending changes whose day has come into force, each dated that day."""
+    def _pending_changes_due(self, today):
+        """Subscriptions whose pending changes come into force by ``today``.
+
+        A subscription ending before the day of its changes ends on its current terms.
+        """
         due = self.search(
-            [
-                ("state", "in", LIVE_STATES),
-                ("date_pending_change", "<=", self._today()),
-            ]
+            [("state", "in", LIVE_STATES), ("date_pending_change", "<=", today)]
         )
-        # A subscription ending before the day of its changes ends on its current terms.
-        for sub in due.filtered(
+        return due.filtered(
             lambda sub: not sub.date_end or sub.date_end >= sub.date_pending_change
-        ):
-            sub._run_step(sub._apply_pending_change)
+        )
 
     def _apply_pending_change(self):
         self.ensure_one()
@@ -351,6 +341,9 @@ class RecurringSubscription(models.Model):
         }
         if plan:
             vals["plan_id"] = plan.id
+            if self.state == "active" and self._changes_periods(plan):
+                # The new plan's periods start on the day of the change.
+                vals.update(self._restart_vals(self.date_pending_change, plan))
         with self._mrr_tracking(
             "upgrade" if upgrade else "downgrade",
             self.date_pending_change,

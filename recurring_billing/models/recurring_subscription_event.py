@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import create_index
 
-from .recurring_subscription_tracking import TRACKING_KEY
+from .recurring_mrr_tracking_mixin import TRACKING_KEY
 
 EVENT_TYPES = [
     ("create", "Created"),

@@ -1,22 +1,677 @@
-"""Running the invoicing: "Invoice now" and the scheduled action, in batches."""
+"""Invoicing: what a period bills, the invoices made of it, and running the invoicing.
 
-import logging
-import threading
-from collections import defaultdict
+The lifecycle and change files invoice or credit only through the methods of this file
+(``_invoice_periods``, ``_invoice_change``, ``_credit_unused_days``, ``_bill_used_days``,
+``_billing_view``). Which periods are due and for which days comes from the schedule
+(``_schedule``, engine/schedule.py); the scheduled job's batches are run by
+``recurring.invoicing.job``.
+"""
 
-from psycopg2 import errors as pg_errors
+from datetime import timedelta
+from decimal import Decimal
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, config
+from odoo.tools import format_amount, format_date
 
-_logger = logging.getLogger(__name__)
+from ..engine.periods import aligned_anchor
+from ..engine.proration import prorate
+from ..engine.schedule import change_pieces
+from .recurring_invoicing_job import BATCH_SIZE
+from .recurring_subscription import LIVE_STATES
+from .recurring_subscription_line import NO_PENDING
 
-BATCH_SIZE = 500
+LINE_DATE_FORMAT = "d MMM y"
 
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
+
+    # -- Schedule --------------------------------------------------------------------
+
+    @api.depends(
+        "state",
+        "date_anchor",
+        "next_period_index",
+        "date_end",
+        "date_service_start",
+        "plan_id.billing_mode",
+        "plan_id.interval_unit",
+        "plan_id.interval_count",
+    )
+    def _compute_date_next_invoice(self):
+        for sub in self:
+            span = sub.state == "active" and sub._next_period()
+            sub.date_next_invoice = span and sub._billing_date(span)
+
+    def _compute_current_period(self):
+        today = self._today()
+        for sub in self:
+            schedule = sub.state in LIVE_STATES and sub._schedule()
+            current = schedule and schedule.period_at(today)
+            sub.date_period_start = current and current.start
+            sub.date_period_end = current and current.end
+
+    def _billing_date(self, period):
+        return self._schedule().billing_date(period)
+
+    def _next_period(self):
+        """The next span to invoice, or None when there is none (not active, ended)."""
+        self.ensure_one()
+        schedule = self.state == "active" and self._schedule()
+        span = schedule and schedule.next()
+        return span if span and self._billed_on_these_periods(span) else None
+
+    def _due_periods(self, today):
+        """The spans not invoiced yet whose billing date has come, oldest first."""
+        self.ensure_one()
+        schedule = self.state == "active" and self._schedule()
+        spans = schedule.due(today) if schedule else []
+        return [span for span in spans if self._billed_on_these_periods(span)]
+
+    def _billed_on_these_periods(self, span):
+        """Whether ``span`` is billed on the current periods: not when a scheduled plan
+        with other periods (interval, billing mode) is in force by its first day; the
+        new plan's own periods start then (``_bring_pending_into_force``)."""
+        plan = self.pending_plan_id
+        return not (
+            plan
+            and self._changes_periods(plan)
+            and self.date_pending_change
+            and span.start >= self.date_pending_change
+        )
+
+    def _changes_periods(self, plan):
+        """Whether ``plan`` bills on other periods than the current plan."""
+        current = self.plan_id
+        return (plan.interval_unit, plan.interval_count, plan.billing_mode) != (
+            current.interval_unit,
+            current.interval_count,
+            current.billing_mode,
+        )
+
+    def _next_period_start(self):
+        """First day of the next period; None without a current period."""
+        self.ensure_one()
+        if self.state == "trial":
+            # Paid service, and with it the first period, starts when the trial ends.
+            return self.date_trial_end
+        return self.date_period_end and self.date_period_end + timedelta(days=1)
+
+    def _restart_vals(self, day, plan=None):
+        """Values that start the periods of ``plan`` (default: the current one) on
+        ``day``: a new anchor, period 0, the end of a fixed term.
+
+        An anchor aligned to the calendar may be earlier than ``day``: the first
+        period is then billed from ``day``, prorated.
+        """
+        self.ensure_one()
+        plan = plan or self.plan_id
+        anchor = day
+        if plan.anchor_policy == "aligned":
+            anchor = aligned_anchor(day, plan.interval_unit)
+        term_end = self._term_end(anchor, plan)
+        return {
+            "date_anchor": anchor,
+            "next_period_index": 0,
+            "date_end": term_end,
+            "date_term_end": term_end,
+            "date_service_start": day if anchor < day else False,
+            "date_paid_until": False,
+        }
+
+    def _term_end(self, anchor, plan=None):
+        """Last day of a fixed term starting at ``anchor``; False if it renews."""
+        self.ensure_one()
+        plan = plan or self.plan_id
+        if plan.term_type != "fixed":
+            return False
+        schedule = self._schedule(
+            anchor=anchor, unit=plan.interval_unit, count=plan.interval_count
+        )
+        return schedule.term_end(plan.term_periods)
+
+    def _billed_current_period(self, day):
+        """The period holding ``day`` if it is billed in advance and already invoiced."""
+        self.ensure_one()
+        schedule = self.state == "active" and self._schedule()
+        return schedule and schedule.billed_period_at(day)
+
+    # -- What a period bills -----------------------------------------------------------
+
+    @api.depends(
+        "state",
+        "date_anchor",
+        "next_period_index",
+        "date_end",
+        "date_service_start",
+        "plan_id",
+        "partner_invoice_id",
+        "pending_plan_id",
+        "date_pending_change",
+        "line_ids.name",
+        "line_ids.quantity",
+        "line_ids.price_unit",
+        "line_ids.discount",
+        "line_ids.price_subtotal",
+        "line_ids.tax_ids",
+        "line_ids.pending_quantity",
+        "line_ids.pending_price_unit",
+        "line_ids.pending_discount",
+    )
+    def _compute_invoice_preview(self):
+        for sub in self:
+            period = sub._next_period()
+            if not period or sub.plan_id.is_free:
+                sub.preview_date_start = sub.preview_date_end = False
+                sub.preview_date_invoice = False
+                sub.preview_html = False
+                continue
+            sub.preview_date_start = period.start
+            sub.preview_date_end = period.end
+            sub.preview_date_invoice = sub._billing_date(period)
+            sub.preview_html = sub._billing_view(period)._preview_table(period)
+
+    def _preview_table(self, period):
+        """The lines this record bills for ``period``, as a table (see _billing_view)."""
+        lang = self._invoice_lang()
+        rows = Markup("").join(
+            Markup(
+                "<tr><td>%s</td><td class='text-end'>%s</td>"
+                "<td class='text-end'>%s</td><td>%s</td><td class='text-end'>%s</td></tr>"
+            )
+            % (
+                vals["name"],
+                vals["quantity"],
+                format_amount(self.env, vals["price_unit"], self.currency_id, lang),
+                ", ".join(line.tax_ids.mapped("name")),
+                format_amount(self.env, line.price_subtotal, self.currency_id, lang),
+            )
+            for line, vals in zip(
+                self.line_ids, self._own_invoice_line_vals(period, lang), strict=True
+            )
+        )
+        header = Markup(
+            "<thead><tr><th>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th><th>%s</th><th class='text-end'>%s</th>"
+            "</tr></thead>"
+        ) % (
+            self.env._("Description"),
+            self.env._("Quantity"),
+            self.env._("Unit Price"),
+            self.env._("Taxes"),
+            self.env._("Amount"),
+        )
+        footer = Markup(
+            "<tfoot><tr><td colspan='4' class='text-end'>%s</td>"
+            "<td class='text-end'>%s</td></tr>"
+            "<tr><td colspan='4' class='text-end fw-bold'>%s</td>"
+            "<td class='text-end fw-bold'>%s</td></tr></tfoot>"
+        ) % (
+            self.env._("Untaxed Amount"),
+            format_amount(self.env, self.amount_untaxed, self.currency_id, lang),
+            self.env._("Total"),
+            format_amount(self.env, self.amount_total, self.currency_id, lang),
+        )
+        return Markup(
+            "<table class='table table-sm o_recurring_preview'>%s%s%s</table>"
+        ) % (
+            header,
+            Markup("<tbody>%s</tbody>") % rows,
+            footer,
+        )
+
+    def _plan_line_commands(self, plan):
+        """Commands replacing the lines by ``plan``'s.
+
+        Add-on units carry over to the add-on of ``plan`` that sells the same product,
+        at that add-on's price; the others end with the old plan. Base lines are priced
+        by the subscription's pricelist when it has one, else by the plan, converted.
+        """
+        self.ensure_one()
+        kept = self.line_ids.filtered(lambda line: line.addon_id.plan_id == plan)
+        commands = [Command.unlink(line.id) for line in self.line_ids - kept]
+        for line in (self.line_ids - kept).filtered("addon_id"):
+            addon = plan.addon_ids.filtered(
+                lambda a, line=line: a.product_id == line.product_id
+            )[:1]
+            if addon:
+                commands.append(
+                    Command.create(
+                        {
+                            "product_id": addon.product_id.id,
+                            "addon_id": addon.id,
+                            "quantity": line.quantity,
+                        }
+                    )
+                )
+        for plan_line in plan.line_ids:
+            vals = {
+                "product_id": plan_line.product_id.id,
+                "name": plan_line.name or plan_line.product_id.display_name,
+                "quantity": plan_line.quantity,
+            }
+            if not self.pricelist_id:
+                vals["price_unit"] = plan_line.currency_id._convert(
+                    plan_line.price_unit,
+                    self.currency_id,
+                    self.company_id,
+                    self._today(),
+                )
+            commands.append(Command.create(vals))
+        return commands
+
+    def _pending_line_commands(self):
+        """Commands turning the lines into those of the next period."""
+        self.ensure_one()
+        plan = self.pending_plan_id
+        commands = self._plan_line_commands(plan) if plan else []
+        dropped = {command[1] for command in commands if command[0] == Command.UNLINK}
+        for line in self._pending_lines():
+            if line.id in dropped:
+                continue
+            if line.has_pending_quantity and not line.pending_quantity:
+                commands.append(Command.unlink(line.id))
+            else:
+                commands.append(
+                    Command.update(line.id, line._next_period_values() | NO_PENDING)
+                )
+        return commands
+
+    def _view(self, plan, line_vals_list):
+        """An in-memory copy of this subscription on ``plan`` with the given lines."""
+        self.ensure_one()
+        return self.new(
+            {
+                "partner_id": self.partner_id.id,
+                "partner_invoice_id": self.partner_invoice_id.id,
+                "company_id": self.company_id.id,
+                "currency_id": self.currency_id.id,
+                "fiscal_position_id": self.fiscal_position_id.id,
+                "plan_id": plan.id,
+                "line_ids": [Command.create(vals) for vals in line_vals_list],
+            }
+        )
+
+    def _next_period_view(self):
+        """This subscription once its pending changes are in force, in memory."""
+        self.ensure_one()
+        commands = self._pending_line_commands()
+        changed = {
+            command[1]: command for command in commands if command[0] != Command.CREATE
+        }
+        vals_list = []
+        for line in self.line_ids:
+            command = changed.get(line.id)
+            if not command:
+                vals_list.append(line._billing_values())
+            elif command[0] == Command.UPDATE:
+                vals_list.append(line._billing_values() | command[2])
+        vals_list += [
+            command[2] for command in commands if command[0] == Command.CREATE
+        ]
+        return self._view(self.pending_plan_id or self.plan_id, vals_list)
+
+    def _billing_view(self, period):
+        """The subscription as it bills ``period``: itself, or an in-memory copy.
+
+        A period starting on or after the day of the pending changes bills them, so it
+        does not matter whether the invoicing or the lifecycle job runs first that day.
+        A period whose service starts after its first day (resumed keeping the anchor)
+        bills each line prorated by days, as doc/BILLING.md prorates changes.
+        """
+        self.ensure_one()
+        pending = self.date_pending_change and self.date_pending_change <= period.start
+        share = self._schedule().share(period)
+        if not (pending or share):
+            return self
+        if pending:
+            view = self._next_period_view()
+        else:
+            view = self._view(
+                self.plan_id, [line._billing_values() for line in self.line_ids]
+            )
+        if share:
+            precision = Decimal(str(self.currency_id.rounding))
+            for line in view.line_ids:
+                amount = prorate(line.price_subtotal, *share, precision=precision)
+                line.update(
+                    {"quantity": 1.0, "discount": 0.0, "price_unit": float(amount)}
+                )
+        return view
+
+    # The invoicing file is loaded before this one: these overrides run on top of it.
+
+    # -- Invoice values --------------------------------------------------------------
+
+    def _invoice_journal(self):
+        self.ensure_one()
+        return self.plan_id.journal_id or self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+
+    def _invoice_lang(self):
+        return self.partner_invoice_id.lang or self.env.lang or "en_US"
+
+    def _invoice_line_name(self, name, date_start, date_end, lang, unused=False):
+        """Line description carrying the period: "Pro — 1 Mar 2026 to 31 Mar 2026"."""
+        env = self.with_context(lang=lang).env
+        values = {
+            "name": name,
+            "start": format_date(env, date_start, lang, LINE_DATE_FORMAT),
+            "end": format_date(env, date_end, lang, LINE_DATE_FORMAT),
+        }
+        if unused:
+            return env._("%(name)s, unused — %(start)s to %(end)s", **values)
+        return env._("%(name)s — %(start)s to %(end)s", **values)
+
+    def _invoice_line_vals(self, period, lang):
+        """Invoice lines of ``period``, with the changes and the share in force then."""
+        self.ensure_one()
+        return [
+            dict(vals, subscription_id=self.id)
+            for vals in self._billing_view(period)._own_invoice_line_vals(period, lang)
+        ]
+
+    def _own_invoice_line_vals(self, period, lang):
+        """Invoice lines of ``period`` from this record's lines as they are."""
+        return [
+            {
+                "product_id": line.product_id.id,
+                "name": self._invoice_line_name(
+                    line.name or line.product_id.display_name,
+                    period.start,
+                    period.end,
+                    lang,
+                ),
+                "quantity": line.quantity,
+                "price_unit": line.price_unit,
+                "discount": line.discount,
+                "tax_ids": [Command.set(line.tax_ids.ids)],
+                "subscription_id": self.id,
+            }
+            for line in self.line_ids
+        ]
+
+    def _check_invoiceable(self, journal):
+        """Raise a readable error for anything that would stop this invoice."""
+        self.ensure_one()
+        self._check_billable()
+        company = self.company_id
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no sales journal: create one, or set a journal "
+                    "on plan %(plan)s.",
+                    company=company.name,
+                    plan=self.plan_id.display_name,
+                )
+            )
+        partner = self.partner_invoice_id
+        if not (partner.street or partner.city):
+            raise UserError(
+                self.env._(
+                    "The invoice address %(partner)s of %(subscription)s has no "
+                    "address: fill in its street and city.",
+                    partner=partner.display_name,
+                    subscription=self.name,
+                )
+            )
+        for line in self.line_ids:
+            product = line.product_id
+            if not product.active:
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s bills the archived product %(product)s: "
+                        "restore the product or replace the line.",
+                        subscription=self.name,
+                        product=product.display_name,
+                    )
+                )
+            foreign = line.tax_ids.filtered(
+                lambda tax: tax.company_id not in company.parent_ids
+            )
+            if foreign:
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s applies the tax %(tax)s of another company "
+                        "than %(company)s: pick a tax of %(company)s on the line "
+                        "%(line)s.",
+                        subscription=self.name,
+                        tax=foreign[0].display_name,
+                        company=company.name,
+                        line=line.name,
+                    )
+                )
+            account = (
+                product.product_tmpl_id.with_company(company).get_product_accounts(
+                    fiscal_pos=self.fiscal_position_id
+                )["income"]
+                or journal.default_account_id
+            )
+            if not account or account.deprecated or company not in account.company_ids:
+                raise UserError(
+                    self.env._(
+                        "%(product)s has no usable income account in %(company)s: set "
+                        "an active income account of the company on the product or its "
+                        "category.",
+                        product=product.display_name,
+                        company=company.name,
+                    )
+                )
+
+    def _prepare_invoice_vals(self, period, invoice_date, journal):
+        """Values of the invoice of ``period``, without its ledger link yet."""
+        self.ensure_one()
+        self._check_invoiceable(journal)
+        lang = self._invoice_lang()
+        return dict(
+            self._invoice_header_vals(journal, invoice_date, "period"),
+            invoice_line_ids=[
+                Command.create(vals) for vals in self._invoice_line_vals(period, lang)
+            ],
+        )
+
+    def _invoice_header_vals(
+        self, journal, invoice_date, kind, move_type="out_invoice"
+    ):
+        """Header of an invoice or credit note of this subscription: customer, terms,
+        journal and links, the same for period invoices and adjustments."""
+        partner = self.partner_invoice_id
+        return {
+            "move_type": move_type,
+            "company_id": self.company_id.id,
+            "journal_id": journal.id,
+            "partner_id": partner.id,
+            "invoice_date": invoice_date,
+            "currency_id": self.currency_id.id,
+            "fiscal_position_id": self.fiscal_position_id.id,
+            "invoice_payment_term_id": partner.with_company(
+                self.company_id
+            ).property_payment_term_id.id,
+            "invoice_origin": self.name,
+            "invoice_user_id": self.user_id.id,
+            "subscription_id": self.id,
+            "recurring_kind": kind,
+        }
+
+    # -- Invoicing -------------------------------------------------------------------
+
+    def _invoice_periods(self, periods, period_record=None, invoice_date=None):
+        """Invoice ``periods`` of this subscription now, raising on any problem.
+
+        ``period_record`` is the ledger row when its period is billed again.
+        """
+        self.ensure_one()
+        job = self.env["recurring.invoicing.job"]
+        journal = self._invoice_journal()
+        vals_list = [
+            self._prepare_invoice_vals(
+                period, invoice_date or self._billing_date(period), journal
+            )
+            for period in periods
+        ]
+        if period_record:
+            moves = self.env["account.move"].create(
+                [job._link_period(vals_list[0], period_record)]
+            )
+        else:
+            moves = job._create_period_invoices([(self, periods, vals_list)])
+        job._apply_invoice_policy(moves)
+        return moves
+
+    def _proration_lines(self):
+        """What each line bills per period, for crediting or charging part of it."""
+        self.ensure_one()
+        return [
+            {
+                "product_id": line.product_id.id,
+                "name": line.name or line.product_id.display_name,
+                "tax_ids": line.tax_ids.ids,
+                "subtotal": line.price_subtotal,
+            }
+            for line in self.line_ids
+        ]
+
+    def _invoice_change(self, old_lines, new_lines, period, day, until=None):
+        """Invoice a change effective on ``day`` in the already billed ``period``.
+
+        Old lines are credited and new ones charged for the days left (up to
+        ``until`` if given); a negative net gives a credit note. Returns the invoice
+        or credit note (none if all is zero).
+        """
+        self.ensure_one()
+        sources = {("old", i): line for i, line in enumerate(old_lines)}
+        sources.update({("new", i): line for i, line in enumerate(new_lines)})
+        pieces = change_pieces(
+            [
+                (key, line["subtotal"])
+                for key, line in sources.items()
+                if key[0] == "old"
+            ],
+            [
+                (key, line["subtotal"])
+                for key, line in sources.items()
+                if key[0] == "new"
+            ],
+            period,
+            day,
+            precision=Decimal(str(self.currency_id.rounding)),
+            until=until,
+        )
+        if not pieces:
+            return self.env["account.move"]
+        refund = sum(piece.amount for piece in pieces) < 0
+        period_record = self.period_ids.filtered(
+            lambda record: record.date_start == period.start
+        )[:1]
+        lang = self._invoice_lang()
+        lines = []
+        for piece in pieces:
+            source = sources[piece.key]
+            amount = -piece.amount if refund else piece.amount
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": source["product_id"],
+                        "name": self._invoice_line_name(
+                            source["name"],
+                            piece.start,
+                            piece.end,
+                            lang,
+                            unused=piece.kind == "credit",
+                        ),
+                        "quantity": 1.0,
+                        "price_unit": float(amount),
+                        "tax_ids": [Command.set(source["tax_ids"])],
+                        "subscription_id": self.id,
+                        "recurring_period_id": period_record.id,
+                    }
+                )
+            )
+        move = self.env["account.move"].create(
+            dict(
+                self._invoice_header_vals(
+                    self._invoice_journal(),
+                    fields.Date.context_today(self),
+                    "adjustment",
+                    "out_refund" if refund else "out_invoice",
+                ),
+                recurring_period_id=period_record.id,
+                invoice_line_ids=lines,
+            )
+        )
+        self.env["recurring.invoicing.job"]._apply_invoice_policy(move)
+        return move
+
+    def _credit_unused_days(self, old_lines, period, day_end):
+        """Credit note for the days of ``period`` after the last day of service."""
+        self.ensure_one()
+        if day_end >= period.end:
+            return self.env["account.move"]
+        self.date_paid_until = day_end
+        return self._invoice_change(old_lines, [], period, day_end + timedelta(days=1))
+
+    def _credit_paid_days_from(self, day):
+        """Credit the days from ``day`` paid ahead on the current periods, before new
+        periods start that day (a resume or a reactivation restarting them): no day
+        is paid twice. Days credited already (``date_paid_until``) are left out."""
+        for sub in self:
+            schedule = sub._schedule()
+            paid = schedule and schedule.billed_period_at(day)
+            if not paid:
+                continue
+            until = paid.end
+            if sub.date_paid_until and sub.date_paid_until >= paid.start:
+                until = min(until, sub.date_paid_until)
+            if day <= until:
+                sub._invoice_change(sub._proration_lines(), [], paid, day, until=until)
+
+    def _invoice_due(self, today):
+        """Invoice the due spans the ledger does not hold yet, oldest first.
+
+        The lifecycle and change steps call it before they change what is billed, so
+        that the periods due before the step are billed on the terms they were sold
+        on, as if the invoicing job had already run.
+        """
+        for sub in self:
+            spans = sub._due_periods(today)
+            if not spans:
+                continue
+            billed = set(sub.period_ids.mapped("date_start"))
+            todo = [span for span in spans if span.start not in billed]
+            if todo and not sub.plan_id.is_free:
+                sub._invoice_periods(todo)
+            sub.next_period_index = spans[-1].index + 1
+
+    def _bill_used_days(self, last_day):
+        """Invoice now the days served up to ``last_day`` that are not billed yet.
+
+        Plans billing in arrears invoice a period once it is over; when service stops
+        inside one (pause, cancellation), the periods already over and the days used
+        of the current one, prorated, are invoiced at once, or they would never be.
+        """
+        today = self._today()
+        for sub in self:
+            plan = sub.plan_id
+            if sub.state != "active" or plan.is_free or plan.billing_mode != "arrears":
+                continue
+            schedule = sub._schedule()
+            spans = schedule.used(last_day)
+            for span in spans:
+                sub._invoice_periods(
+                    [span], invoice_date=min(schedule.billing_date(span), today)
+                )
+            if spans:
+                last = spans[-1]
+                whole = last.end == schedule.period(last.index).end
+                sub.next_period_index = last.index + 1 if whole else last.index
 
     def action_invoice_now(self):
         """Invoice the due periods now; if none is due yet, the next period, dated today."""
@@ -84,197 +739,12 @@ class RecurringSubscription(models.Model):
         action["context"] = {"create": False}
         return action
 
-    # -- Scheduled action -------------------------------------------------------------
-
     @api.model
     def _cron_generate_invoices(self, batch_size=BATCH_SIZE):
         """Daily: invoice every due period, oldest first, company by company."""
-        testing = (
-            config["test_enable"]
-            or self.env.registry.in_test_mode()
-            or getattr(threading.current_thread(), "testing", False)
-        )
-        return self._generate_recurring_invoices(
-            batch_size=batch_size, commit=not testing
-        )
+        return self.env["recurring.invoicing.job"]._run(batch_size=batch_size)
 
     @api.model
-    def _generate_recurring_invoices(
-        self, today=None, batch_size=BATCH_SIZE, commit=False, domain=None
-    ):
-        """Invoice the due periods of all companies; returns the subscriptions handled.
-
-        Each batch locks its subscriptions (``SKIP LOCKED``: another worker takes the
-        next ones), is invoiced, and with ``commit`` committed, so a run killed half-way
-        loses only its current batch, which the next run does again. ``domain``
-        restricts the run to some subscriptions.
-        """
-        today = today or fields.Date.context_today(self)
-        due_domain = [("state", "=", "active"), ("date_next_invoice", "<=", today)]
-        per_company = self._read_group(
-            due_domain + (domain or []), ["company_id"], ["__count"]
-        )
-        only_ids = self.search(domain).ids if domain else None
-        remaining = sum(count for _company, count in per_company)
-        handled = []
-        for company, _count in per_company:
-            subs = self.with_company(company)
-            while True:
-                batch = subs._lock_due_batch(
-                    today, company, handled, batch_size, commit, only_ids
-                )
-                if not batch:
-                    break
-                handled += batch.ids
-                batch._invoice_due_batch(today)
-                remaining = max(remaining - len(batch), 0)
-                self.env["ir.cron"]._notify_progress(
-                    done=len(handled), remaining=remaining
-                )
-                if commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                else:
-                    self.env.flush_all()
-                # Keeps memory flat however many batches the run has.
-                self.env.invalidate_all()
-        return len(handled)
-
-    @api.model
-    def _lock_due_batch(
-        self, today, company, exclude_ids, batch_size, commit, only_ids=None
-    ):
-        """Lock and return the next due subscriptions nobody else is invoicing."""
-        self.flush_model(["state", "date_next_invoice", "company_id"])
-        query = SQL(
-            """
-            SELECT id FROM recurring_subscription
-             WHERE state = 'active'
-               AND date_next_invoice <= %s
-               AND company_id = %s
-               AND id != ALL(%s)
-               %s
-             ORDER BY date_next_invoice, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-            """,
-            today,
-            company.id,
-            list(exclude_ids),
-            SQL("AND id = ANY(%s)", only_ids) if only_ids is not None else SQL(),
-            batch_size,
-        )
-        while True:
-            try:
-                self.env.cr.execute(query)
-            except pg_errors.SerializationFailure:
-                if not commit:
-                    raise
-                # Another worker committed rows of our snapshot: start a fresh one.
-                self.env.cr.rollback()
-                continue
-            return self.browse(row[0] for row in self.env.cr.fetchall())
-
-    def _invoice_due_batch(self, today):
-        """Invoice the due periods of these locked subscriptions; one bad one is skipped."""
-        failures = {}
-        next_index = {}
-        jobs = []
-        journals = {}
-        due = {sub: sub._due_periods(today) for sub in self}
-        billed = {
-            (record.subscription_id.id, record.date_start)
-            for record in self.env["recurring.period"].search(
-                [
-                    ("subscription_id", "in", self.ids),
-                    ("date_start", "in", [p.start for ps in due.values() for p in ps]),
-                ]
-            )
-        }
-        for sub, periods in due.items():
-            if not periods:
-                continue
-            next_index[sub] = periods[-1].index + 1
-            # Periods already in the ledger (a previous run, another worker) are done.
-            todo = [p for p in periods if (sub.id, p.start) not in billed]
-            if sub.plan_id.is_free or not todo:
-                continue
-            # Building the values only reads: a subscription that fails here leaves
-            # nothing to roll back, so it needs no savepoint. A database error
-            # aborts the transaction: it ends the run, the next one redoes the batch.
-            try:
-                key = (sub.plan_id, sub.company_id)
-                if key not in journals:
-                    journals[key] = sub._invoice_journal()
-                journal = journals[key]
-                vals_list = [
-                    sub._prepare_invoice_vals(p, sub._billing_date(p), journal)
-                    for p in todo
-                ]
-            except pg_errors.Error:
-                raise
-            except Exception as error:  # noqa: BLE001 - stored on the subscription
-                failures[sub] = error
-                del next_index[sub]
-                continue
-            jobs.append((sub, todo, vals_list))
-        self._create_and_post(jobs, failures, next_index)
-        for index, subs in self._group_by_index(next_index).items():
-            subs.write({"next_period_index": index})
-        succeeded = self.browse(sub.id for sub in next_index)
-        succeeded.filtered("invoice_error").write({"invoice_error": False})
-        self._record_invoice_errors(failures)
-
-    @api.model
-    def _group_by_index(self, next_index):
-        groups = defaultdict(lambda: self.browse())
-        for sub, index in next_index.items():
-            groups[index] |= sub
-        return groups
-
-    @api.model
-    def _create_and_post(self, jobs, failures, next_index):
-        """All jobs in one create and one post; on failure, one savepoint per job."""
-        try:
-            with self.env.cr.savepoint():
-                moves = self._create_period_invoices(jobs)
-                self._apply_invoice_policy(moves)
-            return
-        except Exception:  # noqa: BLE001 - retried one by one to find the culprit
-            _logger.info("Invoice batch failed, retrying its subscriptions one by one")
-        for job in jobs:
-            sub = job[0]
-            try:
-                with self.env.cr.savepoint():
-                    moves = self._create_period_invoices([job])
-                    self._apply_invoice_policy(moves)
-            except pg_errors.UniqueViolation:
-                # Another worker billed it meanwhile; it moves the index itself.
-                next_index.pop(sub, None)
-            except Exception as error:  # noqa: BLE001 - stored on the subscription
-                failures[sub] = error
-                next_index.pop(sub, None)
-
-    @api.model
-    def _record_invoice_errors(self, failures):
-        for sub, error in failures.items():
-            if isinstance(error, UserError):
-                message = error.args[0]
-                _logger.warning("Subscription %s not invoiced: %s", sub.name, message)
-            else:
-                message = self.env._(
-                    "Unexpected error (%(type)s): %(error)s",
-                    type=type(error).__name__,
-                    error=error,
-                )
-                _logger.warning(
-                    "Subscription %s not invoiced", sub.name, exc_info=error
-                )
-            first_failure = not sub.invoice_error
-            sub.invoice_error = message
-            if first_failure:
-                sub.activity_schedule(
-                    "mail.mail_activity_data_warning",
-                    summary=self.env._("Recurring invoice not created"),
-                    note=message,
-                    user_id=(sub.user_id or self.env.user).id,
-                )
+    def _generate_recurring_invoices(self, **kwargs):
+        """Run the invoicing job (see ``recurring.invoicing.job._generate``)."""
+        return self.env["recurring.invoicing.job"]._generate(**kwargs)

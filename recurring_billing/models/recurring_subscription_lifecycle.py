@@ -1,100 +1,40 @@
-"""Lifecycle steps of subscriptions: each writes its row in the change log."""
+"""The state machine of subscriptions: start, trial, pause, resume, cancel, reactivate,
+renew, and the daily job that runs the steps whose day has come. Each step writes its
+row in the change log; invoices and credits go through the invoicing file."""
 
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import split_every
 
-from ..engine.periods import aligned_anchor, period, period_index_at
-from .tools import check_state
+from .tools import may_commit
+
+_logger = logging.getLogger(__name__)
+
+STEP_BATCH_SIZE = 200
 
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
 
-    date_service_start = fields.Date(
-        "Service From",
-        copy=False,
-        readonly=True,
-        help="Day paid service starts inside a period that began earlier (a start "
-        "aligned to the calendar, or a resume keeping the billing anchor): that period "
-        "is billed from this day, prorated.",
-    )
-
-    def _check_states(self, allowed, action):
-        check_state(self, allowed, action)
-
-    def _check_changeable(self):
-        cancelled = self.filtered(lambda sub: sub.state == "cancelled")
-        if cancelled:
-            raise UserError(
-                self.env._(
-                    "%(subscription)s is cancelled: a cancelled subscription cannot be "
-                    "changed. Reactivate it first.",
-                    subscription=cancelled[0].name,
-                )
-            )
-
-    def _anchor_for(self, day):
-        self.ensure_one()
-        if self.plan_id.anchor_policy == "aligned":
-            return aligned_anchor(day, self.plan_id.interval_unit)
-        return day
-
-    def _term_end(self, anchor):
-        """Last day of a fixed term starting at ``anchor``; False if it renews."""
-        self.ensure_one()
-        plan = self.plan_id
-        if plan.term_type != "fixed":
-            return False
-        last = plan.term_periods - 1
-        return period(anchor, plan.interval_unit, plan.interval_count, last).end
-
     def _paid_period_vals(self, day):
-        """Values that start paid service on ``day``: a new anchor, period 0.
-
-        An anchor aligned to the calendar may be earlier than ``day``: the first
-        period is then billed from ``day``, prorated.
-        """
-        anchor = self._anchor_for(day)
-        return {
-            "state": "active",
-            "date_anchor": anchor,
-            "next_period_index": 0,
-            "date_end": self._term_end(anchor),
-            "date_pause": False,
-            "date_resume": False,
-            "date_service_start": day if anchor < day else False,
-            "cancel_at_period_end": False,
-            "cancel_reason_id": False,
-        }
-
-    def _check_billable(self):
-        for sub in self:
-            if sub.plan_id.is_free:
-                continue
-            if not sub.line_ids:
-                raise UserError(
-                    self.env._(
-                        "%(subscription)s has no lines: add what the customer pays "
-                        "for before starting it.",
-                        subscription=sub.name,
-                    )
-                )
-            if sub.currency_id.is_zero(sub.amount_untaxed):
-                raise UserError(
-                    self.env._(
-                        "%(subscription)s is on the paid plan %(plan)s but its total "
-                        "is zero: set prices or choose a free plan.",
-                        subscription=sub.name,
-                        plan=sub.plan_id.display_name,
-                    )
-                )
+        """Values that start paid service on ``day``: a new anchor, period 0."""
+        return dict(
+            self._restart_vals(day),
+            state="active",
+            date_pause=False,
+            date_resume=False,
+            cancel_at_period_end=False,
+            cancel_reason_id=False,
+        )
 
     def action_start(self):
         """Start draft subscriptions: in trial if the plan has one, else active."""
         self._check_states(("draft",), self.env._("started"))
         self._check_billable()
+        self._check_sepa_mandate()
         # One change-log block per kind of start and day: starting many subscriptions
         # at once (a migration) updates the analytics once, not once per subscription.
         groups = self.grouped(
@@ -140,13 +80,16 @@ class RecurringSubscription(models.Model):
         """Pause active subscriptions; they resume on ``date_resume`` if given."""
         self._check_states(("active",), self.env._("paused"))
         today = self._today()
+        date_resume = self._date_argument(date_resume, self.env._("resume date"))
         if date_resume and date_resume <= today:
             raise UserError(
                 self.env._(
                     "The resume date must be after today: leave it empty to resume by hand."
                 )
             )
-        # Service stops today: the days used before it are billed in arrears now.
+        # Service stops today: the periods due before it are billed as if the
+        # invoicing job had run, and the days used of a period billed in arrears now.
+        self._invoice_due(today - timedelta(days=1))
         self._bill_used_days(today - timedelta(days=1))
         with self._mrr_tracking("pause", today, True) as tracked:
             tracked.write(
@@ -165,6 +108,9 @@ class RecurringSubscription(models.Model):
         self._check_states(("paused",), self.env._("resumed"))
         today = self._today()
         for sub in self:
+            restart = sub.plan_id.resume_policy != "keep_anchor" or not sub.date_anchor
+            if restart:
+                sub._credit_paid_days_from(today)
             with sub._mrr_tracking("resume", today, True) as tracked:
                 tracked.write(sub._resume_vals(today))
                 first = tracked._next_period()
@@ -176,19 +122,18 @@ class RecurringSubscription(models.Model):
         self.ensure_one()
         plan = self.plan_id
         if plan.resume_policy != "keep_anchor" or not self.date_anchor:
-            return self._paid_period_vals(day)
+            # A fixed term keeps its end: the pause does not buy a new term.
+            vals = self._paid_period_vals(day)
+            if self.date_term_end:
+                vals.update(date_end=self.date_end, date_term_end=self.date_term_end)
+            return vals
         vals = {
             "state": "active",
             "date_pause": False,
             "date_resume": False,
             "date_service_start": False,
         }
-        index = period_index_at(
-            self.date_anchor,
-            plan.interval_unit,
-            plan.interval_count,
-            max(day, self.date_anchor),
-        )
+        index = self._schedule().index_at(day)
         if self.next_period_index <= index:
             # The periods of the pause are not billed; the one holding today is, from
             # today on.
@@ -202,6 +147,7 @@ class RecurringSubscription(models.Model):
         already invoiced in advance, after today.
         """
         self._check_states(("trial", "active", "paused"), self.env._("cancelled"))
+        reason = self._record_argument(reason, "recurring.cancel.reason")
         today = self._today()
         if at_period_end:
             self._check_states(("active",), self.env._("cancelled at period end"))
@@ -210,7 +156,7 @@ class RecurringSubscription(models.Model):
                     {
                         "cancel_at_period_end": True,
                         "date_end": sub.date_period_end,
-                        "cancel_reason_id": reason and reason.id,
+                        "cancel_reason_id": reason.id,
                     }
                 )
                 sub.message_post(
@@ -222,6 +168,8 @@ class RecurringSubscription(models.Model):
             return True
         # Without a next period, the changes planned for it never come.
         self.filtered("date_pending_change").action_cancel_pending_change()
+        # The periods due up to today are billed as if the invoicing job had run.
+        self._invoice_due(today)
         unused = {}
         if credit_unused:
             for sub in self:
@@ -236,7 +184,7 @@ class RecurringSubscription(models.Model):
                     "state": "cancelled",
                     "date_end": today,
                     "cancel_at_period_end": False,
-                    "cancel_reason_id": reason and reason.id,
+                    "cancel_reason_id": reason.id,
                     "date_resume": False,
                 }
             )
@@ -256,7 +204,7 @@ class RecurringSubscription(models.Model):
                 {
                     "cancel_at_period_end": False,
                     "cancel_reason_id": False,
-                    "date_end": sub._term_end(sub.date_anchor),
+                    "date_end": sub.date_term_end,
                 }
             )
         return True
@@ -266,6 +214,7 @@ class RecurringSubscription(models.Model):
         self._check_states(("cancelled",), self.env._("reactivated"))
         self._check_billable()
         today = self._today()
+        self._credit_paid_days_from(today)
         with self._mrr_tracking("reactivation", today, True) as tracked:
             for sub in tracked:
                 sub.write(sub._paid_period_vals(today))
@@ -283,35 +232,59 @@ class RecurringSubscription(models.Model):
                         subscription=sub.name,
                     )
                 )
-            plan = sub.plan_id
-            last = period_index_at(
-                sub.date_anchor, plan.interval_unit, plan.interval_count, sub.date_end
-            )
-            new_end = sub._period(last + plan.term_periods).end
+            new_end = sub._schedule().renewed_end(sub.plan_id.term_periods)
             with sub._mrr_tracking("renewal", always=True) as tracked:
-                tracked.write({"date_end": new_end})
+                tracked.write({"date_end": new_end, "date_term_end": new_end})
         return True
 
     # -- Scheduled actions ---------------------------------------------------------------
 
     @api.model
-    def _cron_lifecycle(self):
-        """Daily: scheduled changes, trials ending, resumes, ends of service."""
-        self._cron_apply_pending_changes()
+    def _cron_lifecycle(self, batch_size=STEP_BATCH_SIZE):
+        """Daily: scheduled changes, trials ending, resumes, ends of service.
+
+        Each kind of step is searched after the previous one ran (a change in force
+        today may end a trial…); each subscription runs in its own savepoint and,
+        outside of tests, each batch is committed, so one broken subscription or a
+        run stopped half-way costs only itself or its batch.
+        """
         today = self._today()
-        self._send_trial_reminders(today)
-        trials = self.search([("state", "=", "trial"), ("date_trial_end", "<=", today)])
-        for sub in trials:
-            sub._run_step(sub.action_convert_trial)
-        for sub in self.search(
-            [("state", "=", "paused"), ("date_resume", "<=", today)]
-        ):
-            sub._run_step(sub.action_resume)
-        ending = self.search(
-            [("state", "in", ("active", "paused")), ("date_end", "<", today)]
+        steps = (
+            (lambda: self._pending_changes_due(today), "_apply_pending_change"),
+            (
+                lambda: self.search(
+                    [("state", "=", "trial"), ("date_trial_end", "<=", today)]
+                ),
+                "action_convert_trial",
+            ),
+            (
+                lambda: self.search(
+                    [("state", "=", "paused"), ("date_resume", "<=", today)]
+                ),
+                "action_resume",
+            ),
+            (
+                lambda: self.search(
+                    [("state", "in", ("active", "paused")), ("date_end", "<", today)]
+                ),
+                "_end_of_service",
+            ),
         )
-        for sub in ending:
-            sub._run_step(sub._end_of_service)
+        self._send_trial_reminders(today)
+        for find, step in steps:
+            find()._run_steps(step, batch_size)
+
+    def _run_steps(self, step, batch_size):
+        """Run the method ``step`` on each of these subscriptions, batch by batch."""
+        commit = may_commit(self.env)
+        done = 0
+        for batch in split_every(batch_size, self.ids, self.browse):
+            for sub in batch:
+                sub._run_step(getattr(sub, step))
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(self) - done)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _send_trial_reminders(self, today):
         """E-mail customers whose trial ends within their plan's reminder days."""
@@ -342,7 +315,8 @@ class RecurringSubscription(models.Model):
             tracked.write({"state": "cancelled", "cancel_at_period_end": False})
 
     def _run_step(self, step):
-        """Run one scheduled step in its own savepoint: a failure stops only this one."""
+        """Run one scheduled step in its own savepoint: a failure stops only this one,
+        and is told in the subscription's chatter."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
@@ -350,4 +324,13 @@ class RecurringSubscription(models.Model):
         except UserError as error:
             self.message_post(
                 body=self.env._("Scheduled step not done: %(error)s", error=error)
+            )
+        except Exception as error:  # noqa: BLE001 - reported, the others go on
+            _logger.exception("Scheduled step of %s failed", self.name)
+            self.message_post(
+                body=self.env._(
+                    "Scheduled step not done, unexpected error (%(type)s): %(error)s",
+                    type=type(error).__name__,
+                    error=error,
+                )
             )

@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .recurring_mrr_tracking_mixin import IN_STEP
+
 # Set by the steps that change prices on purpose (a pending change coming into force):
 # without it, a new price of a running subscription waits for its next period.
 PRICE_NOW_KEY = "recurring_price_now"
@@ -232,7 +234,7 @@ class RecurringSubscriptionLine(models.Model):
             }
         )
         subs._check_changeable()
-        with subs._mrr_tracking("change"):
+        with subs._mrr_tracking("change", step=False):
             return super().create(vals_list)
 
     def write(self, vals):
@@ -240,8 +242,21 @@ class RecurringSubscriptionLine(models.Model):
         if vals.get("subscription_id"):
             subs |= subs.browse(vals["subscription_id"])
         subs._check_changeable()
+        running = self.filtered(lambda line: line.subscription_id.state == "active")
+        if "quantity" in vals and running and not IN_STEP.get():
+            # A quantity typed in the form or sent by the external API is a change
+            # like the wizard's: more now and prorated, less from the next period.
+            quantity = vals["quantity"]
+            for sub, lines in running.grouped("subscription_id").items():
+                sub._set_line_quantities(dict.fromkeys(lines, quantity), "change")
+            others = {key: value for key, value in vals.items() if key != "quantity"}
+            if others:
+                running.write(others)
+            if self - running:
+                (self - running).write(vals)
+            return True
         later = self._lines_priced_next_period(vals)
-        with subs._mrr_tracking("change"):
+        with subs._mrr_tracking("change", step=False):
             if not later:
                 return super().write(vals)
             later._schedule_price(vals)
@@ -255,7 +270,7 @@ class RecurringSubscriptionLine(models.Model):
     def unlink(self):
         subs = self.subscription_id
         subs._check_changeable()
-        with subs._mrr_tracking("change"):
+        with subs._mrr_tracking("change", step=False):
             return super().unlink()
 
     # -- Changes waiting for the next period ---------------------------------------------

@@ -1,32 +1,11 @@
-from odoo import api, fields, models
+"""How a subscription is collected: its SEPA Direct Debit mandate."""
+
+from odoo import api, models
 from odoo.exceptions import UserError
 
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
-
-    mandate_id = fields.Many2one(
-        "sepa.mandate",
-        "SEPA Mandate",
-        compute="_compute_mandate_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        tracking=True,
-        index="btree_not_null",
-        check_company=True,
-        domain="[('commercial_partner_id', '=', commercial_partner_id), "
-        "('state', '=', 'valid')]",
-        help="Mandate signed by the customer to collect this subscription's invoices "
-        "by SEPA Direct Debit.",
-    )
-    sepa_payment_failed = fields.Boolean(
-        "Payment Failed",
-        copy=False,
-        tracking=True,
-        help="A direct debit of this subscription was returned and will not be "
-        "presented again automatically.",
-    )
 
     @api.depends("partner_id", "company_id", "payment_method")
     def _compute_mandate_id(self):
@@ -62,22 +41,6 @@ class RecurringSubscription(models.Model):
                 )
             )[:1]
 
-    @api.constrains("mandate_id")
-    def _check_mandate_id(self):
-        for sub in self.filtered("mandate_id"):
-            sub.mandate_id._check_usable(sub.partner_id, sub.company_id)
-
-    @api.constrains("partner_id", "company_id")
-    def _check_mandate_owner(self):
-        for sub in self.filtered("mandate_id"):
-            sub.mandate_id.filtered(lambda m: m.state == "valid")._check_usable(
-                sub.partner_id, sub.company_id
-            )
-
-    @api.constrains("payment_method")
-    def _check_payment_method(self):
-        self.filtered(lambda s: s.state != "draft")._check_sepa_mandate()
-
     def _check_sepa_mandate(self):
         """Raise unless each subscription paid by SEPA has a valid mandate."""
         for sub in self.filtered(lambda s: s.payment_method == "sepa"):
@@ -93,10 +56,6 @@ class RecurringSubscription(models.Model):
                     )
                 )
             sub.mandate_id._check_usable(sub.partner_id, sub.company_id)
-
-    def action_start(self):
-        self._check_sepa_mandate()
-        return super().action_start()
 
     def action_create_mandate(self):
         """Create the draft mandate of the customer, with its IBAN, and open it."""

@@ -1,6 +1,9 @@
 """Small helpers shared by the models of this addon."""
 
+import threading
+
 from odoo.exceptions import UserError
+from odoo.tools import config
 
 
 def selection_label(record, field_name, value=None):
@@ -28,4 +31,13 @@ def check_state(records, allowed, action):
                 selection_label(record, "state", state).lower() for state in allowed
             ),
         )
+    )
+
+
+def may_commit(env):
+    """Whether a scheduled job may commit between its batches: never in tests."""
+    return not (
+        config["test_enable"]
+        or env.registry.in_test_mode()
+        or getattr(threading.current_thread(), "testing", False)
     )

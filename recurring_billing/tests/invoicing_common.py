@@ -2,9 +2,7 @@ from freezegun import freeze_time
 
 from .common import RecurringCommon
 
-INVOICING_LOGGER = (
-    "odoo.addons.recurring_billing.models.recurring_subscription_invoicing"
-)
+INVOICING_LOGGER = "odoo.addons.recurring_billing.models.recurring_invoicing_job"
 
 
 class InvoicingCommon(RecurringCommon):

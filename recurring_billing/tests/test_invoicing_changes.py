@@ -48,12 +48,6 @@ class TestInvoicingChanges(InvoicingCommon):
             following.invoice_line_ids.name, "Pro — 10 Mar 2026 to 9 Apr 2026"
         )
 
-    def test_upgrade_of_a_period_not_invoiced_yet_bills_nothing_extra(self):
-        sub = self._active(self.plan_basic, date(2026, 1, 10))
-        with freeze_time("2026-02-15"):
-            sub.action_change_plan(self.plan_pro)
-        self.assertFalse(self._invoices(sub))
-
     def test_downgrade_now_gives_a_credit_note_for_the_difference(self):
         sub = self._active(self.plan_pro, date(2026, 1, 10))
         self._run_cron("2026-02-10")

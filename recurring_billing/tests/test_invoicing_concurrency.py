@@ -12,7 +12,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.recurring_billing.models.recurring_subscription_invoice import (
+from odoo.addons.recurring_billing.models.recurring_subscription_invoicing import (
     RecurringSubscription,
 )
 

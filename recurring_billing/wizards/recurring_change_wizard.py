@@ -1,4 +1,5 @@
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 
 class RecurringChangeWizard(models.TransientModel):
@@ -32,6 +33,11 @@ class RecurringChangeWizard(models.TransientModel):
         "for the days left. Upgrades and more units always apply now.",
     )
     has_decrease = fields.Boolean(compute="_compute_has_decrease")
+    dropped_addons = fields.Char(
+        "Add-ons Ending",
+        compute="_compute_dropped_addons",
+        help="Add-ons the new plan does not offer: they end with the current plan.",
+    )
     addon_line_ids = fields.One2many(
         "recurring.change.wizard.line",
         "wizard_id",
@@ -41,15 +47,19 @@ class RecurringChangeWizard(models.TransientModel):
         readonly=False,
     )
 
-    @api.depends("subscription_id")
+    @api.depends("subscription_id", "plan_id")
     def _compute_addon_line_ids(self):
+        """The add-ons of the plan the subscription will be on, with the units it has
+        of each product now: the units that carry over to the new plan."""
         for wizard in self:
             sub = wizard.subscription_id
             lines = []
-            for addon in sub.plan_id.addon_ids:
+            for addon in (wizard.plan_id or sub.plan_id).addon_ids:
                 current = sum(
                     sub.line_ids.filtered(
-                        lambda line, a=addon: line.addon_id == a
+                        lambda line, a=addon: (
+                            line.addon_id and line.product_id == a.product_id
+                        )
                     ).mapped("quantity")
                 )
                 lines.append(
@@ -63,6 +73,18 @@ class RecurringChangeWizard(models.TransientModel):
                 )
             wizard.addon_line_ids = [Command.clear()] + lines
 
+    @api.depends("subscription_id", "plan_id")
+    def _compute_dropped_addons(self):
+        for wizard in self:
+            products = wizard.plan_id.addon_ids.product_id
+            dropped = wizard.subscription_id.line_ids.filtered(
+                lambda line, products=products: (
+                    line.addon_id and line.product_id not in products
+                )
+            )
+            names = ", ".join(dropped.mapped("name"))
+            wizard.dropped_addons = names if wizard.plan_id else False
+
     @api.depends("subscription_id", "plan_id", "addon_line_ids.quantity")
     def _compute_has_decrease(self):
         for wizard in self:
@@ -74,14 +96,33 @@ class RecurringChangeWizard(models.TransientModel):
             )
 
     def action_confirm(self):
+        """Change the plan first (add-on units carry over), then the add-on units of
+        the plan in force, so that what the wizard shows is what happens."""
         self.ensure_one()
         sub = self.subscription_id
-        upgrade = self.plan_id and sub._is_upgrade_to(self.plan_id)
         quantities = {line.addon_id: line.quantity for line in self.addon_line_ids}
+        if self.plan_id:
+            upgrade = sub._is_upgrade_to(self.plan_id)
+            sub.action_change_plan(self.plan_id, when="now" if upgrade else self.when)
+            if sub.plan_id != self.plan_id:
+                changed = [
+                    line.addon_id.display_name
+                    for line in self.addon_line_ids
+                    if line.quantity != line.current_quantity
+                ]
+                if changed:
+                    raise UserError(
+                        self.env._(
+                            "%(plan)s starts at the end of the current period: its "
+                            "add-ons (%(addons)s) can be changed once it is in force. "
+                            "Keep their quantities, or apply the plan now.",
+                            plan=self.plan_id.display_name,
+                            addons=", ".join(changed),
+                        )
+                    )
+                return {"type": "ir.actions.act_window_close"}
         if quantities:
             sub.action_set_addon_quantities(quantities, when=self.when)
-        if self.plan_id:
-            sub.action_change_plan(self.plan_id, when="now" if upgrade else self.when)
         return {"type": "ir.actions.act_window_close"}
 
 

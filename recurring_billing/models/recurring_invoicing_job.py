@@ -1,0 +1,269 @@
+"""The scheduled invoicing job: due subscriptions in locked batches, one invoice per
+due period, recorded in the period ledger.
+
+What a period bills is the subscription's to say (``recurring_subscription_invoicing``);
+this model only runs it for many subscriptions at once, fast and safely: ``SKIP LOCKED``
+batches for parallel workers, one create and one post per batch, a commit per batch.
+"""
+
+import logging
+from collections import defaultdict
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .tools import may_commit
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+class RecurringInvoicingJob(models.AbstractModel):
+    _name = "recurring.invoicing.job"
+    _description = "Recurring Invoicing Job"
+
+    @api.model
+    def _run(self, batch_size=BATCH_SIZE):
+        """Invoice every due period, committing each batch outside of tests."""
+        return self._generate(batch_size=batch_size, commit=may_commit(self.env))
+
+    @api.model
+    def _generate(self, today=None, batch_size=BATCH_SIZE, commit=False, domain=None):
+        """Invoice the due periods of all companies; returns the subscriptions handled.
+
+        Each batch locks its subscriptions (``SKIP LOCKED``: another worker takes the
+        next ones), is invoiced, and with ``commit`` committed, so a run killed half-way
+        loses only its current batch, which the next run does again. ``domain``
+        restricts the run to some subscriptions.
+        """
+        today = today or fields.Date.context_today(self)
+        subscriptions = self.env["recurring.subscription"]
+        due_domain = [("state", "=", "active"), ("date_next_invoice", "<=", today)]
+        per_company = subscriptions._read_group(
+            due_domain + (domain or []), ["company_id"], ["__count"]
+        )
+        only_ids = subscriptions.search(domain).ids if domain else None
+        remaining = sum(count for _company, count in per_company)
+        handled = []
+        for company, _count in per_company:
+            job = self.with_company(company)
+            while True:
+                batch = job._lock_due_batch(
+                    today, company, handled, batch_size, commit, only_ids
+                )
+                if not batch:
+                    break
+                handled += batch.ids
+                job._invoice_due_batch(batch, today)
+                remaining = max(remaining - len(batch), 0)
+                self.env["ir.cron"]._notify_progress(
+                    done=len(handled), remaining=remaining
+                )
+                if commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                else:
+                    self.env.flush_all()
+                # Keeps memory flat however many batches the run has.
+                self.env.invalidate_all()
+        return len(handled)
+
+    @api.model
+    def _lock_due_batch(
+        self, today, company, exclude_ids, batch_size, commit, only_ids=None
+    ):
+        """Lock and return the next due subscriptions nobody else is invoicing."""
+        subscriptions = self.env["recurring.subscription"]
+        subscriptions.flush_model(["state", "date_next_invoice", "company_id"])
+        query = SQL(
+            """
+            SELECT id FROM recurring_subscription
+             WHERE state = 'active'
+               AND date_next_invoice <= %s
+               AND company_id = %s
+               AND id != ALL(%s)
+               %s
+             ORDER BY date_next_invoice, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            today,
+            company.id,
+            list(exclude_ids),
+            SQL("AND id = ANY(%s)", only_ids) if only_ids is not None else SQL(),
+            batch_size,
+        )
+        while True:
+            try:
+                self.env.cr.execute(query)
+            except pg_errors.SerializationFailure:
+                if not commit:
+                    raise
+                # Another worker committed rows of our snapshot: start a fresh one.
+                self.env.cr.rollback()
+                continue
+            return subscriptions.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _invoice_due_batch(self, batch, today):
+        """Invoice the due periods of the locked subscriptions of ``batch``; one bad
+        one is skipped."""
+        failures = {}
+        next_index = {}
+        jobs = []
+        journals = {}
+        due = {sub: sub._due_periods(today) for sub in batch}
+        billed = {
+            (record.subscription_id.id, record.date_start)
+            for record in self.env["recurring.period"].search(
+                [
+                    ("subscription_id", "in", batch.ids),
+                    ("date_start", "in", [p.start for ps in due.values() for p in ps]),
+                ]
+            )
+        }
+        for sub, periods in due.items():
+            if not periods:
+                continue
+            next_index[sub] = periods[-1].index + 1
+            # Periods already in the ledger (a previous run, another worker) are done.
+            todo = [p for p in periods if (sub.id, p.start) not in billed]
+            if sub.plan_id.is_free or not todo:
+                continue
+            # Building the values only reads: a subscription that fails here leaves
+            # nothing to roll back, so it needs no savepoint. A database error
+            # aborts the transaction: it ends the run, the next one redoes the batch.
+            try:
+                key = (sub.plan_id, sub.company_id)
+                if key not in journals:
+                    journals[key] = sub._invoice_journal()
+                journal = journals[key]
+                vals_list = [
+                    sub._prepare_invoice_vals(p, sub._billing_date(p), journal)
+                    for p in todo
+                ]
+            except pg_errors.Error:
+                raise
+            except Exception as error:  # noqa: BLE001 - stored on the subscription
+                failures[sub] = error
+                del next_index[sub]
+                continue
+            jobs.append((sub, todo, vals_list))
+        self._create_and_post(jobs, failures, next_index)
+        for index, subs in self._group_by_index(next_index).items():
+            subs.write({"next_period_index": index})
+        succeeded = batch.browse(sub.id for sub in next_index)
+        succeeded.filtered("invoice_error").write({"invoice_error": False})
+        self._record_invoice_errors(failures)
+
+    @api.model
+    def _group_by_index(self, next_index):
+        groups = defaultdict(lambda: self.env["recurring.subscription"])
+        for sub, index in next_index.items():
+            groups[index] |= sub
+        return groups
+
+    @api.model
+    def _create_and_post(self, jobs, failures, next_index):
+        """All jobs in one create and one post; on failure, one savepoint per job."""
+        try:
+            with self.env.cr.savepoint():
+                moves = self._create_period_invoices(jobs)
+                self._apply_invoice_policy(moves)
+            return
+        except Exception:  # noqa: BLE001 - retried one by one to find the culprit
+            _logger.info("Invoice batch failed, retrying its subscriptions one by one")
+        for job in jobs:
+            sub = job[0]
+            try:
+                with self.env.cr.savepoint():
+                    moves = self._create_period_invoices([job])
+                    self._apply_invoice_policy(moves)
+            except pg_errors.UniqueViolation:
+                # Another worker billed it meanwhile; it moves the index itself.
+                next_index.pop(sub, None)
+            except Exception as error:  # noqa: BLE001 - stored on the subscription
+                failures[sub] = error
+                next_index.pop(sub, None)
+
+    @api.model
+    def _record_invoice_errors(self, failures):
+        for sub, error in failures.items():
+            if isinstance(error, UserError):
+                message = error.args[0]
+                _logger.warning("Subscription %s not invoiced: %s", sub.name, message)
+            else:
+                message = self.env._(
+                    "Unexpected error (%(type)s): %(error)s",
+                    type=type(error).__name__,
+                    error=error,
+                )
+                _logger.warning(
+                    "Subscription %s not invoiced", sub.name, exc_info=error
+                )
+            first_failure = not sub.invoice_error
+            sub.invoice_error = message
+            if first_failure:
+                sub.activity_schedule(
+                    "mail.mail_activity_data_warning",
+                    summary=self.env._("Recurring invoice not created"),
+                    note=message,
+                    user_id=(sub.user_id or self.env.user).id,
+                )
+
+    @api.model
+    def _link_period(self, vals, period_record):
+        vals["recurring_period_id"] = period_record.id
+        for command in vals["invoice_line_ids"]:
+            command[2]["recurring_period_id"] = period_record.id
+        return vals
+
+    @api.model
+    def _create_period_invoices(self, jobs):
+        """Record the periods of ``jobs`` in the ledger and create their invoices.
+
+        ``jobs`` is a list of ``(subscription, periods, vals_list)``; one ``create``
+        for the ledger rows and one for the invoices of all of them.
+        """
+        pairs = [
+            (sub, period, vals)
+            for sub, periods, vals_list in jobs
+            for period, vals in zip(periods, vals_list, strict=True)
+        ]
+        records = self.env["recurring.period"].create(
+            [
+                {
+                    "subscription_id": sub.id,
+                    "period_index": period.index,
+                    "date_start": period.start,
+                    "date_end": period.end,
+                    "date_invoice": sub._billing_date(period),
+                }
+                for sub, period, _vals in pairs
+            ]
+        )
+        return self.env["account.move"].create(
+            [
+                self._link_period(vals, record)
+                for (_sub, _period, vals), record in zip(pairs, records, strict=True)
+            ]
+        )
+
+    @api.model
+    def _apply_invoice_policy(self, moves):
+        """Leave in draft, post, or post and queue for sending, as each plan says."""
+        policy = {move: move.subscription_id.plan_id.invoice_policy for move in moves}
+        to_post = moves.filtered(lambda move: policy[move] in ("post", "send"))
+        to_post.action_post()
+        to_send = moves.filtered(lambda move: policy[move] == "send")
+        if to_send:
+            # Odoo's own sending job mails them in batches with the standard invoice
+            # template and attachment.
+            to_send.sending_data = {
+                "author_user_id": self.env.user.id,
+                "author_partner_id": self.env.user.partner_id.id,
+            }
+            self.env.ref("account.ir_cron_account_move_send")._trigger()

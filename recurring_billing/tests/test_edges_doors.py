@@ -1,0 +1,62 @@
+"""Every door reaches the same lifecycle: a kanban drag or a raw write of the state is
+refused, and the external API may call the buttons' methods with ids and ISO dates."""
+
+from datetime import date
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo.tests import tagged
+
+from .invoicing_common import InvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDoors(InvoicingCommon):
+    def test_state_written_directly_is_refused_and_nothing_changes(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        events = len(sub.event_ids)
+        # What a kanban drag to "Cancelled" sends.
+        with self.assertRefused("changes only through its buttons"):
+            sub.write({"state": "cancelled"})
+        self.assertEqual(sub.state, "active")
+        self.assertFalse(sub.date_end)
+        self.assertEqual(len(sub.event_ids), events)
+
+    def test_kanban_offers_no_drag_and_no_quick_create(self):
+        arch = self.Subscription.get_view(view_type="kanban")["arch"]
+        kanban = etree.fromstring(arch)
+        self.assertEqual(kanban.get("records_draggable"), "false")
+        self.assertEqual(kanban.get("quick_create"), "false")
+
+    def test_pause_accepts_a_resume_date_sent_as_text(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-01-20"):
+            self.assertIs(sub.action_pause("2026-02-01"), True)
+        self.assertEqual(sub.date_resume, date(2026, 2, 1))
+
+    def test_pause_refuses_a_resume_date_that_is_not_a_date(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-01-20"), self.assertRefused("is not a date"):
+            sub.action_pause("next monday")
+        self.assertEqual(sub.state, "active")
+
+    def test_cancel_accepts_a_reason_id(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        reason = self.env["recurring.cancel.reason"].search([], limit=1)
+        with freeze_time("2026-01-20"):
+            self.assertIs(sub.action_cancel(reason.id), True)
+        self.assertEqual(sub.cancel_reason_id, reason)
+
+    def test_cancel_refuses_an_unknown_reason_id(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-01-20"), self.assertRefused("has the id 999999"):
+            sub.action_cancel(999999)
+        self.assertEqual(sub.state, "active")
+
+    def test_addon_quantities_accept_package_ids(self):
+        sub = self._active(self.plan_pro, date(2026, 1, 10))
+        with freeze_time("2026-01-10"):
+            sub.action_set_addon_quantities({str(self.seat_addon.id): 2})
+        seats = sub.line_ids.filtered("addon_id")
+        self.assertEqual(seats.quantity, 2)

@@ -1,0 +1,354 @@
+"""Edge paths of the billing schedule: changes to other periods, steps taken before the
+invoicing job ran, a renewed term kept after a planned cancellation (doc/BILLING.md,
+"Edge paths")."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import Form, tagged
+
+from .invoicing_common import InvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestScheduleEdges(InvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan_monthly = cls._create_plan("Monthly", "M100", cls.product_basic, 100.0)
+        cls.plan_monthly_90 = cls._create_plan(
+            "Monthly 90", "M90", cls.product_basic, 90.0
+        )
+        cls.plan_quarterly = cls._create_plan(
+            "Quarterly", "Q300", cls.product_pro, 300.0, interval_unit="quarter"
+        )
+
+    def _lifecycle(self, day):
+        with freeze_time(day):
+            self.Subscription._cron_lifecycle()
+
+    def _lines(self, sub):
+        """(invoice date, signed amount) of each line: credit notes count negative."""
+        return [
+            (
+                str(move.invoice_date),
+                line.price_subtotal * (-1 if move.move_type == "out_refund" else 1),
+            )
+            for move in self._invoices(sub)
+            for line in move.invoice_line_ids
+        ]
+
+    # -- Plan change to another interval ----------------------------------------------
+
+    def test_upgrade_monthly_to_yearly_credits_unused_month(self):
+        sub = self._active(self.plan_monthly, date(2026, 3, 1))
+        self._run_cron("2026-03-01")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        # March paid 100; 10 .. 31 Mar unused = 22 of 31 days: -100 x 22/31 = -70.97.
+        credit = self._invoices(sub).filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit.amount_untaxed, 70.97)
+        self.assertEqual(
+            credit.invoice_line_ids.name, "Basic, unused — 10 Mar 2026 to 31 Mar 2026"
+        )
+        # Annual 1 200 from the change day, for a whole year; next one a year later.
+        yearly = self._invoices(sub).filtered(
+            lambda m: (
+                m.move_type == "out_invoice" and m.invoice_date == date(2026, 3, 10)
+            )
+        )
+        self.assertEqual(yearly.amount_untaxed, 1200.0)
+        self.assertEqual(
+            yearly.invoice_line_ids.name, "Pro — 10 Mar 2026 to 9 Mar 2027"
+        )
+        self.assertEqual(sub.date_next_invoice, date(2027, 3, 10))
+        self._run_cron("2026-04-10")
+        self.assertEqual(len(self._invoices(sub)), 3, "nothing more before 2027")
+
+    def test_downgrade_yearly_to_monthly_now_credits_unused_year(self):
+        sub = self._active(self.plan_annual, date(2026, 1, 1))
+        self._run_cron("2026-01-01")
+        with freeze_time("2026-04-01"):
+            sub.action_change_plan(self.plan_monthly_90, when="now")
+        # 1 Apr .. 31 Dec = 275 of 365 days unused: -1 200 x 275/365 = -904.11;
+        # then 90 for April, not the paid year again.
+        self.assertEqual(
+            self._lines(sub),
+            [
+                ("2026-01-01", 1200.0),
+                ("2026-04-01", -904.11),
+                ("2026-04-01", 90.0),
+            ],
+        )
+        self.assertEqual(sub.date_next_invoice, date(2026, 5, 1))
+
+    def test_downgrade_quarter_to_week_at_period_end_starts_weekly_periods(self):
+        sub = self._active(self.plan_quarterly, date(2026, 1, 1))
+        self._run_cron("2026-01-01")
+        with freeze_time("2026-02-10"):
+            # Weekly 12 = 52/month < 100/month: waits for the end of the quarter.
+            sub.action_change_plan(self.plan_weekly)
+        self.assertEqual(sub.date_pending_change, date(2026, 4, 1))
+        # The invoicing job may run before the lifecycle job that day: it must not
+        # bill a quarter at the weekly price.
+        self._run_cron("2026-04-01")
+        self._lifecycle("2026-04-01")
+        self._run_cron("2026-04-01")
+        self.assertEqual(sub.plan_id, self.plan_weekly)
+        # Q1 300, no proration; then 12 for the week 1 .. 7 Apr, next on 8 Apr.
+        self.assertEqual(
+            self._invoice_lines(sub),
+            [
+                ("2026-01-01", "Pro — 1 Jan 2026 to 31 Mar 2026", 300.0),
+                ("2026-04-01", "Basic — 1 Apr 2026 to 7 Apr 2026", 12.0),
+            ],
+        )
+        self.assertEqual(sub.date_next_invoice, date(2026, 4, 8))
+
+    def test_upgrade_week_to_quarter_now_credits_unused_days_of_the_week(self):
+        sub = self._active(self.plan_weekly, date(2026, 1, 5))
+        self._run_cron("2026-01-05")
+        with freeze_time("2026-01-08"):
+            sub.action_change_plan(self.plan_quarterly)
+        # Week 5 .. 11 Jan paid 12; 8 .. 11 Jan unused = 4 of 7 days: -6.86.
+        # Quarter 300 from 8 Jan to 7 Apr.
+        self.assertEqual(
+            self._lines(sub),
+            [("2026-01-05", 12.0), ("2026-01-08", -6.86), ("2026-01-08", 300.0)],
+        )
+        self.assertEqual(sub.date_next_invoice, date(2026, 4, 8))
+
+    # -- Steps taken before the invoicing job ran --------------------------------------
+
+    def test_cancel_now_before_the_job_ran_bills_the_due_periods(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-02-15"):
+            sub.action_cancel(credit_unused=True)
+        # Both periods begun were due (in advance): 30 each, as if the job had run;
+        # then 16 Feb .. 9 Mar unused = 22 of 28 days: -30 x 22/28 = -23.57.
+        self.assertEqual(
+            self._lines(sub),
+            [("2026-01-10", 30.0), ("2026-02-10", 30.0), ("2026-02-15", -23.57)],
+        )
+        self._run_cron("2026-03-10")
+        self.assertEqual(len(self._invoices(sub)), 3)
+
+    def test_pause_before_the_job_ran_bills_the_due_periods_once(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-02-15"):
+            sub.action_pause()
+        # Jan 10 .. Feb 9 and Feb 10 .. Mar 9 were due before the pause: 30 each.
+        self.assertEqual(self._lines(sub), [("2026-01-10", 30.0), ("2026-02-10", 30.0)])
+        self._run_cron("2026-03-10")
+        self.assertEqual(len(self._invoices(sub)), 2, "nothing billed while paused")
+
+    def test_upgrade_before_the_job_ran_bills_due_periods_on_the_old_plan(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-02-15"):
+            sub.action_change_plan(self.plan_pro)
+        # Basic 30 for January and for the period begun on 10 Feb, then the worked
+        # example: Pro 50 x 23/28 = 41.07 less Basic 30 x 23/28 = 24.64, net 16.43.
+        self.assertEqual(
+            self._lines(sub),
+            [
+                ("2026-01-10", 30.0),
+                ("2026-02-10", 30.0),
+                ("2026-02-15", -24.64),
+                ("2026-02-15", 41.07),
+            ],
+        )
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._lines(sub)[-1], ("2026-03-10", 50.0))
+
+    # -- A renewed term kept after a planned cancellation -------------------------------
+
+    def test_keep_subscription_after_renewal_keeps_the_renewed_term(self):
+        self.plan_basic.write({"term_type": "fixed", "term_periods": 3})
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        # Three months: 10 Jan .. 9 Apr; renewed by three more: .. 9 Jul.
+        self.assertEqual(sub.date_end, date(2026, 4, 9))
+        with freeze_time("2026-03-01"):
+            sub.action_renew()
+        self.assertEqual(sub.date_end, date(2026, 7, 9))
+        with freeze_time("2026-03-15"):
+            sub.action_cancel(at_period_end=True)
+            self.assertEqual(sub.date_end, date(2026, 4, 9))
+            events = len(sub.event_ids)
+            sub.action_revoke_cancel()
+        self.assertEqual(sub.date_end, date(2026, 7, 9))
+        self.assertEqual(len(sub.event_ids), events, "no change-log row rewritten")
+        self._lifecycle("2026-04-15")
+        self.assertEqual(sub.state, "active")
+
+    # -- Resume and reactivation in the period paid ahead ------------------------------
+
+    def test_resume_in_the_paid_period_credits_the_days_billed_again(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-20"):
+            sub.action_pause()
+        with freeze_time("2026-01-25"):
+            sub.action_resume()
+        self._run_cron("2026-01-25")
+        # Paid 10 Jan .. 9 Feb (31 days); the new period 25 Jan .. 24 Feb bills
+        # 25 Jan .. 9 Feb again: 16 days credited, -30 x 16/31 = -15.48.
+        self.assertEqual(
+            self._lines(sub),
+            [("2026-01-10", 30.0), ("2026-01-25", -15.48), ("2026-01-25", 30.0)],
+        )
+
+    def test_reactivation_in_the_paid_period_credits_the_days_billed_again(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-20"):
+            sub.action_cancel()
+        with freeze_time("2026-01-25"):
+            sub.action_reactivate()
+        self._run_cron("2026-01-25")
+        # Cancelled without credit: 25 Jan .. 9 Feb were paid, 16 of 31 days: -15.48.
+        self.assertEqual(
+            self._lines(sub),
+            [("2026-01-10", 30.0), ("2026-01-25", -15.48), ("2026-01-25", 30.0)],
+        )
+
+    def test_reactivation_after_a_credited_cancel_credits_nothing_more(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-20"):
+            sub.action_cancel(credit_unused=True)
+        with freeze_time("2026-01-25"):
+            sub.action_reactivate()
+        self._run_cron("2026-01-25")
+        # 21 Jan .. 9 Feb credited at the cancellation: 20 of 31 days, -19.35; the
+        # days from 25 Jan are not paid any more, so nothing else is credited.
+        self.assertEqual(
+            self._lines(sub),
+            [("2026-01-10", 30.0), ("2026-01-20", -19.35), ("2026-01-25", 30.0)],
+        )
+
+    def test_resumed_fixed_term_keeps_its_term(self):
+        self.plan_basic.write({"term_type": "fixed", "term_periods": 3})
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-02-01"):
+            sub.action_pause()
+        with freeze_time("2026-02-15"):
+            sub.action_resume()
+        # Term of three months from 10 Jan: it still ends on 9 Apr, not 14 May.
+        self.assertEqual(sub.date_end, date(2026, 4, 9))
+
+    # -- Quantity typed in the form ---------------------------------------------------
+
+    def _pro_with_seats(self, seats):
+        """Pro 50 with ``seats`` seats at 5 from 10 Jan, billed up to 9 Mar."""
+        sub = self._active(
+            self.plan_pro,
+            date(2026, 1, 10),
+            line_ids=[
+                Command.create({"product_id": self.product_pro.id}),
+                Command.create(
+                    {
+                        "product_id": self.product_seat.id,
+                        "addon_id": self.seat_addon.id,
+                        "quantity": seats,
+                    }
+                ),
+            ],
+        )
+        self._run_cron("2026-02-10")
+        return sub
+
+    def _edit_seats(self, sub, quantity):
+        with Form(sub) as form, form.line_ids.edit(1) as line:
+            line.quantity = quantity
+
+    def test_seats_raised_in_the_form_are_prorated_like_the_wizard(self):
+        sub = self._pro_with_seats(5)
+        with freeze_time("2026-02-15"):
+            self._edit_seats(sub, 8)
+        # 15 Feb .. 9 Mar = 23 of 28 days: 8 seats 40 x 23/28 = 32.86 charged,
+        # 5 seats 25 x 23/28 = 20.54 credited; net 12.32.
+        adjustment = self._invoices(sub).filtered(
+            lambda m: m.recurring_kind == "adjustment"
+        )
+        self.assertEqual(
+            adjustment.invoice_line_ids.mapped("price_subtotal"), [-20.54, 32.86]
+        )
+        self.assertEqual(adjustment.amount_untaxed, 12.32)
+        self.assertEqual(sub.line_ids[1].quantity, 8)
+        self._run_cron("2026-03-10")
+        self.assertEqual(
+            self._lines(sub)[-2:], [("2026-03-10", 50.0), ("2026-03-10", 40.0)]
+        )
+
+    def test_seats_lowered_in_the_form_wait_for_the_next_period(self):
+        sub = self._pro_with_seats(8)
+        with freeze_time("2026-02-15"):
+            self._edit_seats(sub, 5)
+        # Nothing credited: 8 seats were sold for this period; 5 from 10 Mar (25).
+        self.assertEqual(sub.line_ids[1].quantity, 8)
+        self.assertEqual(sub.line_ids[1].pending_quantity, 5)
+        self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+        self._lifecycle("2026-03-10")
+        self._run_cron("2026-03-10")
+        self.assertEqual(
+            self._lines(sub)[-2:], [("2026-03-10", 50.0), ("2026-03-10", 25.0)]
+        )
+
+    # -- What the change wizard shows is what happens ---------------------------------
+
+    def test_upgrade_keeps_the_addons_the_wizard_shows(self):
+        plan_plus = self._create_plan("Pro Plus", "PLUS", self.product_pro, 80.0)
+        seat_plus = self.env["recurring.plan.addon"].create(
+            {
+                "plan_id": plan_plus.id,
+                "product_id": self.product_seat.id,
+                "name": "Extra seat",
+                "price_unit": 6.0,
+                "max_quantity": 10,
+            }
+        )
+        sub = self._pro_with_seats(3)
+        with freeze_time("2026-03-10"):
+            self._run_cron("2026-03-10")
+            wizard = Form(
+                self.env["recurring.change.wizard"].with_context(active_id=sub.id)
+            )
+            wizard.plan_id = plan_plus
+            self.assertEqual(
+                [(line.addon_id, line.quantity) for line in wizard.addon_line_ids],
+                [(seat_plus, 3)],
+            )
+            self.assertFalse(wizard.dropped_addons)
+            wizard.save().action_confirm()
+        # The period 10 Mar .. 9 Apr starts today: Pro 50 + 3 seats at 5 credited in
+        # full (65), Pro Plus 80 + 3 seats at 6 charged in full (98); net 33.
+        self.assertEqual(
+            sorted((line.addon_id, line.quantity) for line in sub.line_ids),
+            sorted([(self.env["recurring.plan.addon"], 1.0), (seat_plus, 3.0)]),
+        )
+        self.assertEqual(sub.amount_untaxed, 98.0)
+
+    def test_plan_change_prices_the_new_plan_with_the_pricelist(self):
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Partners",
+                "currency_id": self.env.company.currency_id.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": self.product_pro.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 42.0,
+                        }
+                    )
+                ],
+            }
+        )
+        sub = self._active(self.plan_basic, date(2026, 3, 1), pricelist_id=pricelist.id)
+        with freeze_time("2026-03-01"):
+            sub.action_change_plan(self.plan_pro)
+        # The customer's pricelist sells Pro at 42, not the plan's 50.
+        self.assertEqual(sub.line_ids.price_unit, 42.0)
