@@ -534,6 +534,60 @@ class RecurringSubscription(models.Model):
                 )
             )
 
+    def _check_startable(self):
+        """Raise unless these subscriptions may start paid or trial service now."""
+        self._check_billable()
+        for sub in self:
+            if not sub.plan_id.active:
+                raise UserError(
+                    self.env._(
+                        "%(subscription)s is on the archived plan %(plan)s: choose a "
+                        "plan that is still sold, or restore the plan.",
+                        subscription=sub.name,
+                        plan=sub.plan_id.display_name,
+                    )
+                )
+            currency = sub.currency_id
+            if currency != sub.company_id.currency_id and not self.env[
+                "res.currency.rate"
+            ].search_count(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("company_id", "in", [sub.company_id.root_id.id, False]),
+                ],
+                limit=1,
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(currency)s has no exchange rate in %(company)s, so the "
+                        "amounts of %(subscription)s cannot be converted: add a rate "
+                        "(Accounting › Configuration › Currencies) first.",
+                        currency=currency.name,
+                        company=sub.company_id.name,
+                        subscription=sub.name,
+                    )
+                )
+
+    def write(self, vals):
+        """A draft takes the prices of its new currency; a running subscription keeps
+        its currency (doc/BILLING.md: never the same number with a new label)."""
+        currencies = {sub: sub.currency_id for sub in self}
+        result = super().write(vals)
+        moved = self.filtered(lambda sub: sub.currency_id != currencies[sub])
+        running = moved.filtered(lambda sub: sub.state != "draft")
+        if running:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s bills in %(currency)s and keeps that currency "
+                    "while it runs: cancel it and start a new subscription with the "
+                    "pricelist in the other currency.",
+                    subscription=running[0].name,
+                    currency=currencies[running[0]].name,
+                )
+            )
+        moved.line_ids._compute_price_unit()
+        return result
+
     def _check_billable(self):
         for sub in self:
             if sub.plan_id.is_free:

@@ -509,6 +509,15 @@ class RecurringSubscription(models.Model):
         ``period_record`` is the ledger row when its period is billed again.
         """
         self.ensure_one()
+        # The invoices follow from a step the user was allowed to take (a pause, a
+        # change, "Invoice now"), with or without accounting rights: the system
+        # writes them.
+        moves = self.sudo()._invoice_periods_as_system(
+            periods, period_record, invoice_date
+        )
+        return moves.with_env(self.env)
+
+    def _invoice_periods_as_system(self, periods, period_record, invoice_date):
         job = self.env["recurring.invoicing.job"]
         journal = self._invoice_journal()
         vals_list = [
@@ -547,6 +556,13 @@ class RecurringSubscription(models.Model):
         or credit note (none if all is zero).
         """
         self.ensure_one()
+        # As for period invoices: the step was allowed, the system writes the move.
+        move = self.sudo()._invoice_change_as_system(
+            old_lines, new_lines, period, day, until
+        )
+        return move.with_env(self.env)
+
+    def _invoice_change_as_system(self, old_lines, new_lines, period, day, until):
         sources = {("old", i): line for i, line in enumerate(old_lines)}
         sources.update({("new", i): line for i, line in enumerate(new_lines)})
         pieces = change_pieces(

@@ -33,7 +33,7 @@ class RecurringSubscription(models.Model):
     def action_start(self):
         """Start draft subscriptions: in trial if the plan has one, else active."""
         self._check_states(("draft",), self.env._("started"))
-        self._check_billable()
+        self._check_startable()
         self._check_sepa_mandate()
         # One change-log block per kind of start and day: starting many subscriptions
         # at once (a migration) updates the analytics once, not once per subscription.
@@ -212,7 +212,7 @@ class RecurringSubscription(models.Model):
     def action_reactivate(self):
         """Bring cancelled subscriptions back: a new period starts today."""
         self._check_states(("cancelled",), self.env._("reactivated"))
-        self._check_billable()
+        self._check_startable()
         today = self._today()
         self._credit_paid_days_from(today)
         with self._mrr_tracking("reactivation", today, True) as tracked:

@@ -60,3 +60,54 @@ class TestDoors(InvoicingCommon):
             sub.action_set_addon_quantities({str(self.seat_addon.id): 2})
         seats = sub.line_ids.filtered("addon_id")
         self.assertEqual(seats.quantity, 2)
+
+    # -- Bad input refused before anything is written ----------------------------------
+
+    def test_start_on_an_archived_plan_is_refused(self):
+        sub = self._subscription(self.plan_basic, date(2026, 1, 10))
+        self.plan_basic.action_archive()
+        with self.assertRefused("archived plan .*Basic"):
+            sub.action_start()
+        self.assertEqual(sub.state, "draft")
+        self.assertFalse(sub.event_ids)
+
+    def test_start_in_a_currency_without_rate_is_refused(self):
+        krone = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", "DKK")])
+        )
+        krone.active = True
+        krone.rate_ids.unlink()
+        plan = self._create_plan(
+            "Krone", "DKK", self.product_basic, 200.0, currency_id=krone.id
+        )
+        sub = self._subscription(plan, date(2026, 1, 10))
+        self.assertEqual(sub.currency_id, krone)
+        with self.assertRefused("DKK has no exchange rate"):
+            sub.action_start()
+        self.assertEqual(sub.state, "draft")
+
+    def test_draft_takes_the_prices_of_its_new_currency(self):
+        euro = self.setup_other_currency("EUR")
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Euro", "currency_id": euro.id}
+        )
+        sub = self._subscription(self.plan_basic, date(2026, 1, 10))
+        self.assertEqual(sub.line_ids.price_unit, 30.0)
+        sub.pricelist_id = pricelist
+        # 30 in the company currency at 2 euros per unit: 60 EUR, not 30 EUR.
+        self.assertEqual(sub.currency_id, euro)
+        self.assertEqual(sub.line_ids.price_unit, 60.0)
+
+    def test_running_subscription_keeps_its_currency(self):
+        euro = self.setup_other_currency("EUR")
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Euro", "currency_id": euro.id}
+        )
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        currency = sub.currency_id
+        with self.assertRefused("keeps that currency"):
+            sub.pricelist_id = pricelist
+        self.assertEqual(sub.currency_id, currency)
+        self.assertEqual(sub.line_ids.price_unit, 30.0)

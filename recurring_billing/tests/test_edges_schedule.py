@@ -316,12 +316,13 @@ class TestScheduleEdges(InvoicingCommon):
                 self.env["recurring.change.wizard"].with_context(active_id=sub.id)
             )
             wizard.plan_id = plan_plus
+            self.assertFalse(wizard.dropped_addons)
+            record = wizard.save()
             self.assertEqual(
-                [(line.addon_id, line.quantity) for line in wizard.addon_line_ids],
+                [(line.addon_id, line.quantity) for line in record.addon_line_ids],
                 [(seat_plus, 3)],
             )
-            self.assertFalse(wizard.dropped_addons)
-            wizard.save().action_confirm()
+            record.action_confirm()
         # The period 10 Mar .. 9 Apr starts today: Pro 50 + 3 seats at 5 credited in
         # full (65), Pro Plus 80 + 3 seats at 6 charged in full (98); net 33.
         self.assertEqual(
