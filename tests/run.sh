@@ -2,10 +2,11 @@
 # The one test entry point (README, .ci/run and the docker test service call it).
 #
 # In order: lint, the pure engine tests, then a fresh database with both addons installed
-# and their Odoo tests run, a second fresh database installed without demo data, and the
-# uninstallation of both addons. Any failing test, lint error, or WARNING/ERROR line logged
-# by Odoo fails the run. Odoo is found through ODOO_PYTHON; PostgreSQL through the usual
-# libpq variables (PGHOST, PGUSER, PGPASSWORD), Odoo's own defaults otherwise.
+# and their Odoo tests run, one of those tests run again on it through pytest-odoo (as
+# DEVELOP.md runs a single test), the uninstallation of both addons, and a second fresh
+# database installed without demo data. Any failing test, lint error, or WARNING/ERROR
+# line logged by Odoo fails the run. Odoo is found through ODOO_PYTHON; PostgreSQL through
+# the usual libpq variables (PGHOST, PGUSER, PGPASSWORD), Odoo's own defaults otherwise.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -40,7 +41,7 @@ EOF
     fail "odoo: not found at $ODOO_PYTHON"
     finish
 fi
-if ! "$ODOO_PYTHON" -c 'import pytest, pylint_odoo, hypothesis, freezegun, websocket' \
+if ! "$ODOO_PYTHON" -c 'import pytest, pytest_odoo, pylint_odoo, hypothesis, freezegun, websocket' \
     >/dev/null 2>&1 \
     || ! "$ODOO_PYTHON" -m ruff --version >/dev/null 2>&1; then
     echo "The test tools are missing: $ODOO_PYTHON -m pip install -r requirements-test.txt" >&2
@@ -103,6 +104,21 @@ test_line=$("$ODOO_PYTHON" tests/odoo_log.py "$OUT/odoo-test.log" "${ADDONS[@]}"
 test_rc=$?
 echo "$test_line"
 if [ "$test_rc" -eq 0 ]; then pass "$(tail -n 1 <<<"$test_line")"; else fail "$(tail -n 1 <<<"$test_line")"; fi
+
+# -- pytest-odoo: one test on the database just built, the way DEVELOP.md runs one -------
+echo "== pytest-odoo (database $DB_PREFIX) =="
+"$ODOO_PYTHON" -m pytest -p odoo --odoo-database="$DB_PREFIX" --odoo-addons-path="$addons_path" \
+    recurring_billing/tests/test_plan.py -k test_interval_must_be_positive -q \
+    --junitxml="$OUT/pytest-odoo.xml" >"$OUT/pytest-odoo.log" 2>&1
+pytest_odoo_rc=$?
+pytest_odoo_line=$("$ODOO_PYTHON" tests/junit_count.py "$OUT/pytest-odoo.xml" pytest-odoo 2>&1)
+# Exactly one test must have run and passed: a skipped or deselected one proves nothing.
+if [ "$pytest_odoo_rc" -eq 0 ] && [ "$pytest_odoo_line" = "pytest-odoo: 1 passed, 0 failed" ]; then
+    pass "pytest-odoo: ok"
+else
+    cat "$OUT/pytest-odoo.log"
+    fail "pytest-odoo: failed (see .ci/out/pytest-odoo.log)"
+fi
 
 # -- Uninstall mrr_analytics, then recurring_billing -----------------------------------
 echo "== uninstall =="

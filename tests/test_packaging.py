@@ -40,7 +40,13 @@ def test_wheel_requires_odoo_18_and_declared_libraries(addon, tmp_path):
             assert f"odoo-addon-{dependency}==18.0.*" in requires
     assert metadata["License"] == "LGPL-3"
     with zipfile.ZipFile(wheel) as archive:
-        assert f"odoo/addons/{addon}/__manifest__.py" in archive.namelist()
+        names = archive.namelist()
+    assert f"odoo/addons/{addon}/__manifest__.py" in names
+    # The rules the README points to ship with the addon.
+    docs = [path.name for path in (ROOT / addon / "doc").glob("*.md")]
+    assert docs
+    for doc in docs:
+        assert f"odoo/addons/{addon}/doc/{doc}" in names
 
 
 def test_manifests_share_version_and_license():
