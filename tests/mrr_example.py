@@ -1,4 +1,5 @@
-"""The worked example of ``METRICS.md`` (EUR, 2026) as a change log, shared by tests.
+"""The worked example of ``mrr_analytics/doc/METRICS.md`` (EUR, 2026) as a change log,
+shared by tests.
 
 Plans normalized to a month: Free 0 (freemium), Basic 30, Pro 50,
 Annual 1200/year → 100, Weekly 12/week → 12 × 52 / 12 = 52.00.

@@ -12,7 +12,8 @@ PLACES = {field: Decimal("0.0001") for field in RATIOS} | {
     field: Decimal("0.01") for field in ("quick_ratio", "arpa", "arr", "ltv")
 }
 
-# METRICS.md rates table: percentages as ratios to 4 decimals, the rest to 2 decimals.
+# mrr_analytics/doc/METRICS.md rates table: percentages as ratios to 4 decimals, the
+# rest to 2 decimals.
 EXPECTED = [
     {
         "customer_churn": "0",

@@ -3,7 +3,7 @@
 The input is a change log: every row gives a subscription's MRR (company currency)
 and freemium state after a change. Customer MRR on a day is the sum of the latest MRR
 of each of its subscriptions at the end of that day; a movement is the difference
-between two consecutive days of one customer, classified as in ``METRICS.md``.
+between two consecutive days of one customer, classified as in ``doc/METRICS.md``.
 """
 
 from collections import Counter, defaultdict

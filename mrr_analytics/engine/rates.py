@@ -40,7 +40,7 @@ def _ratio(numerator, denominator):
 def monthly_rates(
     movements: Iterable[Movement], months: Iterable[date]
 ) -> list[RateRow]:
-    """Return the rates of each month, oldest first, as defined in ``METRICS.md``.
+    """Return the rates of each month, oldest first, as defined in ``doc/METRICS.md``.
 
     C0 is the set of customers with MRR > 0 at the end of the previous month and
     MRR_start their total. Customer churn is the share of C0 with MRR 0 at the end of

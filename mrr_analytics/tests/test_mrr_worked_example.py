@@ -24,7 +24,7 @@ BRIDGE = [
 
 @tagged("post_install", "-at_install")
 class TestMrrWorkedExample(MrrCommon):
-    """METRICS.md's worked example, played through the subscriptions' lifecycle."""
+    """The worked example of doc/METRICS.md, played through the subscriptions' lifecycle."""
 
     def test_movements_of_the_worked_example(self):
         subs = self._play_worked_example()

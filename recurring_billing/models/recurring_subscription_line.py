@@ -279,7 +279,7 @@ class RecurringSubscriptionLine(models.Model):
         """The lines whose new price or discount in ``vals`` waits for the next period.
 
         The current period of a running subscription is sold at its price: a new price
-        applies from the next one (BILLING.md). A new product is a new line, sold now.
+        applies from the next one (doc/BILLING.md). A new product is a new line, sold now.
         """
         if (
             self.env.context.get(PRICE_NOW_KEY)

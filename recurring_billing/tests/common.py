@@ -13,7 +13,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
 class RecurringCommon(AccountTestInvoicingCommon):
-    """The plans of the worked example (../shared/METRICS.md) and a few customers."""
+    """The plans of the worked example (mrr_analytics/doc/METRICS.md) and a few customers."""
 
     @classmethod
     def setUpClass(cls):
@@ -110,7 +110,7 @@ class RecurringCommon(AccountTestInvoicingCommon):
         )
 
     def _play_worked_example(self):
-        """Drive the story of METRICS.md's worked example through the real lifecycle.
+        """Drive the worked example of mrr_analytics/doc/METRICS.md through the real lifecycle.
 
         Returns the subscriptions of customers A to E.
         """

@@ -7,7 +7,7 @@ from .common import RecurringCommon
 
 @tagged("post_install", "-at_install")
 class TestWorkedExample(RecurringCommon):
-    """The change log of METRICS.md's story holds exactly its MRR changes."""
+    """The change log of the story of mrr_analytics/doc/METRICS.md holds exactly its MRR changes."""
 
     def test_change_log_of_the_worked_example(self):
         subs = self._play_worked_example()
