@@ -260,6 +260,7 @@ class RecurringSubscription(models.Model):
         self.ensure_one()
         today = self._today()
         self._invoice_due(today - timedelta(days=1))
+        self._bill_arrears_until(today)
         billed_period = self._billed_current_period(today)
         old_lines = self._proration_lines()
         with self._mrr_tracking(event_type, always=True) as tracked:

@@ -666,6 +666,20 @@ class RecurringSubscription(models.Model):
                 sub._invoice_periods(todo)
             sub.next_period_index = spans[-1].index + 1
 
+    def _bill_arrears_until(self, day):
+        """Bill now, on the current terms, the days before ``day`` of a period billed in
+        arrears; the rest of it is billed at its end from ``day``, prorated, on the
+        terms changed that day. Each part of the period is billed at the price and
+        quantity that applied to it."""
+        for sub in self:
+            schedule = sub.state == "active" and sub._schedule()
+            if not schedule or schedule.in_advance or sub.plan_id.is_free:
+                continue
+            if schedule.period_at(day).start >= day or day <= schedule.anchor:
+                continue
+            sub._bill_used_days(day - timedelta(days=1))
+            sub.date_service_start = day
+
     def _bill_used_days(self, last_day):
         """Invoice now the days served up to ``last_day`` that are not billed yet.
 

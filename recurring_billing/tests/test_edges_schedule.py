@@ -353,3 +353,28 @@ class TestScheduleEdges(InvoicingCommon):
             sub.action_change_plan(self.plan_pro)
         # The customer's pricelist sells Pro at 42, not the plan's 50.
         self.assertEqual(sub.line_ids.price_unit, 42.0)
+
+    # -- Arrears plans and mid-period changes ----------------------------------------
+
+    def test_arrears_change_mid_period_bills_each_part_at_its_price(self):
+        basic = self._create_plan(
+            "Basic arrears", "B31", self.product_basic, 31.0, billing_mode="arrears"
+        )
+        pro = self._create_plan(
+            "Pro arrears", "P62", self.product_pro, 62.0, billing_mode="arrears"
+        )
+        sub = self._active(basic, date(2026, 1, 1))
+        with freeze_time("2026-01-11"):
+            sub.action_change_plan(pro)
+        self._run_cron("2026-02-01")
+        # January, 31 days: 1 .. 10 Jan on Basic, 31 x 10/31 = 10.00; 11 .. 31 Jan on
+        # Pro, 62 x 21/31 = 42.00; then February on Pro in full.
+        self.assertEqual(
+            self._invoice_lines(sub),
+            [
+                ("2026-01-11", "Basic — 1 Jan 2026 to 10 Jan 2026", 10.0),
+                ("2026-02-01", "Pro — 11 Jan 2026 to 31 Jan 2026", 42.0),
+            ],
+        )
+        self._run_cron("2026-03-01")
+        self.assertEqual(self._lines(sub)[-1], ("2026-03-01", 62.0))
