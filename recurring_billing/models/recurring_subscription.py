@@ -365,25 +365,41 @@ class RecurringSubscription(models.Model):
             for line in self.plan_id.line_ids
         ]
 
-    @api.depends("line_ids.price_subtotal")
+    @api.depends(
+        "line_ids.quantity",
+        "line_ids.price_unit",
+        "line_ids.discount",
+        "line_ids.tax_ids",
+        "currency_id",
+        "company_id",
+    )
     def _compute_amount_untaxed(self):
         for sub in self:
-            sub.amount_untaxed = sum(sub.line_ids.mapped("price_subtotal"))
+            company = sub.company_id or self.env.company
+            totals = sub.line_ids._tax_totals(
+                sub.currency_id or company.currency_id, company
+            )
+            sub.amount_untaxed = totals["base_amount_currency"]
 
-    @api.depends("line_ids.tax_ids", "line_ids.price_subtotal")
+    @api.depends(
+        "line_ids.quantity",
+        "line_ids.price_unit",
+        "line_ids.discount",
+        "line_ids.tax_ids",
+        "currency_id",
+        "company_id",
+        "partner_invoice_id",
+    )
     def _compute_amount_tax(self):
+        # Odoo's tax computation, as on the invoice: a price that includes its taxes
+        # is split into untaxed amount and taxes, not taxed a second time.
         for sub in self:
-            tax = 0.0
-            for line in sub.line_ids:
-                taxes = line.tax_ids.compute_all(
-                    line.price_subtotal,
-                    currency=sub.currency_id,
-                    product=line.product_id,
-                    partner=sub.partner_invoice_id,
-                )
-                tax += taxes["total_included"] - taxes["total_excluded"]
-            sub.amount_tax = tax
-            sub.amount_total = sub.amount_untaxed + tax
+            company = sub.company_id or self.env.company
+            totals = sub.line_ids._tax_totals(
+                sub.currency_id or company.currency_id, company
+            )
+            sub.amount_tax = totals["tax_amount_currency"]
+            sub.amount_total = totals["total_amount_currency"]
 
     @api.depends(
         "state", "amount_untaxed", "plan_id.interval_unit", "plan_id.interval_count"

@@ -170,12 +170,47 @@ class RecurringSubscriptionLine(models.Model):
             fiscal_position = line.subscription_id.fiscal_position_id
             line.tax_ids = fiscal_position.map_tax(taxes) if fiscal_position else taxes
 
-    @api.depends("quantity", "price_unit", "discount")
+    @api.depends("quantity", "price_unit", "discount", "tax_ids")
     def _compute_price_subtotal(self):
+        # Without tax, whether the price includes taxes or not: it is what MRR and
+        # proration count.
+        AccountTax = self.env["account.tax"]
         for line in self:
+            base_line = line._prepare_base_line_for_taxes_computation()
+            AccountTax._add_tax_details_in_base_line(base_line, line._tax_company())
             line.price_subtotal = line.currency_id.round(
-                line.quantity * line.price_unit * (1 - line.discount / 100.0)
+                base_line["tax_details"]["raw_total_excluded_currency"]
             )
+
+    def _tax_company(self):
+        return self.subscription_id.company_id or self.company_id or self.env.company
+
+    def _prepare_base_line_for_taxes_computation(self, **kwargs):
+        """This line as a base line of Odoo's tax computation."""
+        self.ensure_one()
+        sub = self.subscription_id
+        return self.env["account.tax"]._prepare_base_line_for_taxes_computation(
+            self,
+            **{
+                "tax_ids": self.tax_ids,
+                "partner_id": sub.partner_invoice_id or sub.partner_id,
+                "currency_id": self.currency_id or self._tax_company().currency_id,
+                **kwargs,
+            },
+        )
+
+    def _tax_totals(self, currency, company):
+        """Untaxed amount, taxes and total of these lines, as their invoice has them.
+
+        Odoo's tax computation of ``company`` (rounding per line or globally, taxes
+        included in the price or not) in ``currency``: the keys of
+        ``account.tax._get_tax_totals_summary``.
+        """
+        AccountTax = self.env["account.tax"]
+        base_lines = [line._prepare_base_line_for_taxes_computation() for line in self]
+        AccountTax._add_tax_details_in_base_lines(base_lines, company)
+        AccountTax._round_base_lines_tax_details(base_lines, company)
+        return AccountTax._get_tax_totals_summary(base_lines, currency, company)
 
     @api.constrains(
         "quantity", "price_unit", "discount", "pending_price_unit", "pending_discount"

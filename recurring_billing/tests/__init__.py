@@ -23,3 +23,4 @@ from . import test_sepa_reconcile_debits
 from . import test_edges_schedule
 from . import test_edges_doors
 from . import test_lifecycle_job
+from . import test_tax_included
