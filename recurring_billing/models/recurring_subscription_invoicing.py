@@ -337,14 +337,22 @@ class RecurringSubscription(models.Model):
             precision = Decimal(str(self.currency_id.rounding))
             for line in view.line_ids:
                 amount = prorate(line.price_subtotal, *share, precision=precision)
-                line.update(
-                    {"quantity": 1.0, "discount": 0.0, "price_unit": float(amount)}
-                )
+                price = self._price_billing(amount, line.product_id, line.tax_ids)
+                line.update({"quantity": 1.0, "discount": 0.0, "price_unit": price})
         return view
 
     # The invoicing file is loaded before this one: these overrides run on top of it.
 
     # -- Invoice values --------------------------------------------------------------
+
+    def _price_billing(self, amount, product, taxes):
+        """The unit price that bills ``amount`` without tax on a line with ``taxes``:
+        a tax included in prices is added back (doc/BILLING.md: proration and MRR
+        use the amount without tax)."""
+        Tax = self.env["account.tax"]
+        return Tax._adapt_price_unit_to_another_taxes(
+            float(amount), product, Tax, taxes
+        )
 
     def _invoice_journal(self):
         self.ensure_one()
@@ -604,7 +612,11 @@ class RecurringSubscription(models.Model):
                             unused=piece.kind == "credit",
                         ),
                         "quantity": 1.0,
-                        "price_unit": float(amount),
+                        "price_unit": self._price_billing(
+                            amount,
+                            self.env["product.product"].browse(source["product_id"]),
+                            self.env["account.tax"].browse(source["tax_ids"]),
+                        ),
                         "tax_ids": [Command.set(source["tax_ids"])],
                         "subscription_id": self.id,
                         "recurring_period_id": period_record.id,

@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import Form, tagged
 
@@ -68,3 +70,21 @@ class TestTaxIncluded(InvoicingCommon):
             (sub.amount_untaxed, sub.amount_tax, sub.amount_total),
             (invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total),
         )
+
+    def test_tax_included_price_upgrade_prorates_the_amount_without_tax(self):
+        plan_plus = self._create_plan(
+            "Hosting Plus", "HOSTING-PLUS", self.product_hosting, 240.0
+        )
+        sub = self._active(self.plan_hosting, date(2026, 1, 10))
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-15"):
+            sub.action_change_plan(plan_plus)
+        adjustment = self._invoices(sub).filtered(
+            lambda m: m.recurring_kind == "adjustment"
+        )
+        # 15 Feb .. 9 Mar = 23 of 28 days, without tax: Hosting 100 credited,
+        # 100 x 23/28 = 82.14; Hosting Plus 200 charged, 200 x 23/28 = 164.29.
+        self.assertEqual(
+            adjustment.invoice_line_ids.mapped("price_subtotal"), [-82.14, 164.29]
+        )
+        self.assertEqual(adjustment.amount_untaxed, 82.15)
