@@ -20,3 +20,5 @@ from . import test_arrears_stop
 from . import test_pending_prices
 from . import test_invoicing_errors
 from . import test_sepa_reconcile_debits
+from . import test_access_matrix
+from . import test_ledger_access

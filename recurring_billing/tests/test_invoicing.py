@@ -252,7 +252,7 @@ class TestPeriodLedger(InvoicingCommon):
 
     def test_period_is_in_the_ledger_only_once(self):
         with self.assertRaises(UniqueViolation), mute_logger("odoo.sql_db"):
-            self.env["recurring.period"].create(
+            self.env["recurring.period"].sudo().create(
                 {
                     "subscription_id": self.sub.id,
                     "date_start": date(2026, 3, 1),
