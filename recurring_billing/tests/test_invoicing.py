@@ -353,7 +353,7 @@ class TestInvoiceNow(InvoicingCommon):
 
     def test_invoice_now_refuses_a_period_already_invoiced(self):
         sub = self._active(self.plan_basic, date(2026, 3, 1))
-        self.env["recurring.period"].create(
+        self.env["recurring.period"].sudo().create(
             {
                 "subscription_id": sub.id,
                 "date_start": date(2026, 3, 1),
