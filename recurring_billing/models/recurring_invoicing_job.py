@@ -233,7 +233,7 @@ class RecurringInvoicingJob(models.AbstractModel):
             for sub, periods, vals_list in jobs
             for period, vals in zip(periods, vals_list, strict=True)
         ]
-        records = self.env["recurring.period"].create(
+        records = self.env["recurring.period"]._create_billed(
             [
                 {
                     "subscription_id": sub.id,

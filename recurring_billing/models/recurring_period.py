@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..engine.periods import Period
 from .tools import selection_label
@@ -129,6 +129,17 @@ class RecurringPeriod(models.Model):
                 period.date_end or "",
             )
 
+    @api.model
+    def _create_billed(self, vals_list):
+        """Record in the ledger the periods whose invoices are being created.
+
+        Users only read the ledger: a row without its invoice would keep a period from
+        ever being billed. Whoever may create the invoices may record their periods.
+        """
+        self.env["account.move"].check_access("create")
+        # sudo: the ledger is written only here and by the write-off, after the checks.
+        return self.sudo().create(vals_list).with_env(self.env)
+
     def _check_to_reinvoice(self, action):
         wrong = self.filtered(lambda period: period.state != "to_reinvoice")
         if wrong:
@@ -159,9 +170,23 @@ class RecurringPeriod(models.Model):
 
     def action_write_off(self):
         """Give up billing the periods whose invoice was cancelled or deleted."""
+        self.check_access("read")
+        if not self.env.su and not (
+            self.env.user.has_group("account.group_account_invoice")
+            or self.env.user.has_group("recurring_billing.group_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only invoicing users and subscription managers can write off a "
+                    "period: ask one of them, or re-invoice the period."
+                )
+            )
         self._check_to_reinvoice(self.env._("written off"))
-        self.write({"is_written_off": True})
-        for period in self:
+        # sudo: users only read the ledger; who may write off was checked above. The
+        # note goes on the subscription, which an invoicing user may only read.
+        periods = self.sudo()
+        periods.write({"is_written_off": True})
+        for period in periods:
             period.subscription_id.message_post(
                 body=self.env._(
                     "Period %(start)s – %(end)s written off: it will not be billed.",

@@ -478,12 +478,16 @@ class RecurringSubscription(models.Model):
         """The day changes take effect: today, or the ``recurring_today`` of the context.
 
         Data loads (demo data, migrations from another tool) replay a history by setting
-        that key; the user interface never does.
+        that key; they run as the system user. Anyone else could back-date changes with
+        it over RPC (an upgrade before the start, the change log and the MRR with it),
+        so for them it is ignored rather than refused: it also reaches computed fields,
+        which must not fail on read. ``sudo()`` keeps the user, and the key with it,
+        so only the system user itself counts, not a user's code run as superuser.
         """
         forced = self.env.context.get("recurring_today")
-        return (
-            fields.Date.to_date(forced) if forced else fields.Date.context_today(self)
-        )
+        if forced and self.env.user._is_superuser():
+            return fields.Date.to_date(forced)
+        return fields.Date.context_today(self)
 
     def _schedule(self, **changes):
         """The billing schedule of this subscription (engine/schedule.py), the one

@@ -127,7 +127,9 @@ class RecurringSubscriptionEvent(models.Model):
             if mrr_after_company != sub.mrr_company:
                 # The amount the next change starts from, whatever the rates do.
                 sub.with_context(**{TRACKING_KEY: True}).mrr_company = mrr_after_company
-        return self.create(vals_list)
+        # sudo: users only read the log; its rows are written here, after the change
+        # they record went through the user's rights on the subscriptions.
+        return self.sudo().create(vals_list).with_env(self.env)
 
     def write(self, vals):
         if not self:

@@ -717,6 +717,9 @@ class RecurringSubscription(models.Model):
 
     def action_invoice_now(self):
         """Invoice the due periods now; if none is due yet, the next period, dated today."""
+        # Invoicing on request is for those who may create invoices; the steps that
+        # bill on their own (pause, change) do it as the system.
+        self.env["account.move"].check_access("create")
         self._check_states(("active",), self.env._("invoiced"))
         today = fields.Date.context_today(self)
         moves = self.env["account.move"]

@@ -24,3 +24,5 @@ from . import test_edges_schedule
 from . import test_edges_doors
 from . import test_lifecycle_job
 from . import test_tax_included
+from . import test_access_matrix
+from . import test_ledger_access

@@ -254,7 +254,7 @@ class TestPeriodLedger(InvoicingCommon):
 
     def test_period_is_in_the_ledger_only_once(self):
         with self.assertRaises(UniqueViolation), mute_logger("odoo.sql_db"):
-            self.env["recurring.period"].create(
+            self.env["recurring.period"].sudo().create(
                 {
                     "subscription_id": self.sub.id,
                     "date_start": date(2026, 3, 1),
@@ -355,7 +355,7 @@ class TestInvoiceNow(InvoicingCommon):
 
     def test_invoice_now_refuses_a_period_already_invoiced(self):
         sub = self._active(self.plan_basic, date(2026, 3, 1))
-        self.env["recurring.period"].create(
+        self.env["recurring.period"].sudo().create(
             {
                 "subscription_id": sub.id,
                 "date_start": date(2026, 3, 1),

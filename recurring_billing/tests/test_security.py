@@ -1,3 +1,7 @@
+from datetime import date
+
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -91,3 +95,32 @@ class TestSecurity(RecurringCommon):
             .search([("id", "in", (other | self.subscription).ids)])
         )
         self.assertEqual(visible, self.subscription)
+
+    def test_a_user_cannot_back_date_a_change_through_the_context(self):
+        with freeze_time("2026-03-01"):
+            sub = self._subscription(self.plan_basic, date(2026, 3, 1))
+            sub.action_start()
+        with freeze_time("2026-03-15"):
+            sub.with_user(self.sub_user).with_context(
+                recurring_today="2026-02-01"
+            ).action_change_plan(self.plan_pro.id)
+        # The upgrade counts from the day it is made, not from before the start.
+        self.assertEvents(
+            sub,
+            [("2026-03-01", "start", 0.0, 30.0), ("2026-03-15", "upgrade", 30.0, 50.0)],
+        )
+
+    def test_the_system_replays_a_history_on_its_own_days(self):
+        # Demo data and migrations run as the system and set the day of each step.
+        sub = self._subscription(self.plan_basic, date(2026, 1, 10)).with_user(
+            self.env.ref("base.user_root")
+        )
+        with freeze_time("2026-03-15"):
+            sub.with_context(recurring_today="2026-01-10").action_start()
+            sub.with_context(recurring_today="2026-02-15").action_change_plan(
+                self.plan_pro.id
+            )
+        self.assertEvents(
+            sub,
+            [("2026-01-10", "start", 0.0, 30.0), ("2026-02-15", "upgrade", 30.0, 50.0)],
+        )
