@@ -103,15 +103,32 @@ class RecurringPeriod(models.Model):
             )
             period.move_id = max(invoices, key=lambda move: move.id, default=False)
 
-    @api.depends("move_id.state", "move_id.posted_before", "is_written_off")
+    @api.depends(
+        "move_id.state",
+        "move_id.posted_before",
+        "move_id.reversal_move_ids.state",
+        "move_id.reversal_move_ids.amount_total",
+        "is_written_off",
+    )
     def _compute_state(self):
         for period in self:
             move = period.move_id
             # A draft never posted is the plan's "leave in draft"; a draft posted before
-            # was reset to be corrected and is no longer a valid invoice.
-            valid = move and (
-                move.state == "posted"
-                or (move.state == "draft" and not move.posted_before)
+            # was reset to be corrected and is no longer a valid invoice; nor is one
+            # that posted credit notes reverse in full (doc/BILLING.md). A partial
+            # credit note leaves the period billed.
+            credited = sum(
+                move.reversal_move_ids.filtered(
+                    lambda credit: credit.state == "posted"
+                ).mapped("amount_total")
+            )
+            valid = (
+                move
+                and (
+                    move.state == "posted"
+                    or (move.state == "draft" and not move.posted_before)
+                )
+                and move.currency_id.compare_amounts(credited, move.amount_total) < 0
             )
             if valid:
                 period.state = "invoiced"

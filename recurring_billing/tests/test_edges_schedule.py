@@ -378,3 +378,44 @@ class TestScheduleEdges(InvoicingCommon):
         )
         self._run_cron("2026-03-01")
         self.assertEqual(self._lines(sub)[-1], ("2026-03-01", 62.0))
+
+    # -- Credit note on a period -----------------------------------------------------
+
+    def _credit_note(self, invoice, amount=None):
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Goodwill"})
+        )
+        credit = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        if amount is not None:
+            credit.invoice_line_ids.price_unit = amount
+        credit.action_post()
+        return credit
+
+    def test_period_reversed_in_full_by_a_credit_note_is_to_reinvoice(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        period = sub.period_ids
+        with freeze_time("2026-01-15"):
+            credit = self._credit_note(period.move_id)
+        # 30 invoiced, 30 credited: the period is no longer billed.
+        self.assertEqual(credit.recurring_period_id, period)
+        self.assertEqual(period.state, "to_reinvoice")
+        with freeze_time("2026-01-20"):
+            period.action_reinvoice()
+        self.assertEqual(period.state, "invoiced")
+        self.assertEqual(
+            [(m.move_type, m.amount_untaxed) for m in self._invoices(sub)],
+            [("out_invoice", 30.0), ("out_refund", 30.0), ("out_invoice", 30.0)],
+        )
+
+    def test_period_credited_in_part_stays_invoiced(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        period = sub.period_ids
+        with freeze_time("2026-01-15"):
+            credit = self._credit_note(period.move_id, amount=10.0)
+        # 30 invoiced, 10 credited: still billed, the credit note linked to it.
+        self.assertEqual(credit.recurring_period_id, period)
+        self.assertEqual(period.state, "invoiced")
