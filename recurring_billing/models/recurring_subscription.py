@@ -568,14 +568,13 @@ class RecurringSubscription(models.Model):
                     )
                 )
             currency = sub.currency_id
-            if currency != sub.company_id.currency_id and not self.env[
-                "res.currency.rate"
-            ].search_count(
-                [
-                    ("currency_id", "=", currency.id),
-                    ("company_id", "in", [sub.company_id.root_id.id, False]),
-                ],
-                limit=1,
+            company_currency = sub.company_id.currency_id
+            # Rates are relative to one currency left without rates: when neither
+            # currency has a rate, every amount would be converted at 1.0.
+            if (
+                currency != company_currency
+                and not sub._has_rate(currency)
+                and not sub._has_rate(company_currency)
             ):
                 raise UserError(
                     self.env._(
@@ -587,6 +586,17 @@ class RecurringSubscription(models.Model):
                         subscription=sub.name,
                     )
                 )
+
+    def _has_rate(self, currency):
+        return bool(
+            self.env["res.currency.rate"].search_count(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("company_id", "in", [self.company_id.root_id.id, False]),
+                ],
+                limit=1,
+            )
+        )
 
     def write(self, vals):
         """A draft takes the prices of its new currency; a running subscription keeps

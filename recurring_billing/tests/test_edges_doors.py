@@ -78,7 +78,8 @@ class TestDoors(InvoicingCommon):
             .search([("name", "=", "DKK")])
         )
         krone.active = True
-        krone.rate_ids.unlink()
+        # Neither the krone nor the company's currency has a rate: 1.0 would be used.
+        (krone | self.env.company.currency_id).rate_ids.unlink()
         plan = self._create_plan(
             "Krone", "DKK", self.product_basic, 200.0, currency_id=krone.id
         )

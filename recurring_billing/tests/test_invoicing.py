@@ -189,6 +189,15 @@ class TestInvoicingMultiCompany(InvoicingCommon):
 
     def test_each_company_bills_with_its_journal_taxes_and_currency(self):
         usd = self.env.ref("base.USD")
+        # The second company converts its dollars at its own rate.
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2026-01-01",
+                "currency_id": usd.id,
+                "rate": 1.1,
+                "company_id": self.company_2.id,
+            }
+        )
         env_2 = self.env(
             context=dict(
                 self.env.context,
