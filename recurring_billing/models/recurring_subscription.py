@@ -19,7 +19,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.schedule import Schedule
-from .tools import check_state
+from .tools import check_state, has_rate
 
 LIVE_STATES = ("trial", "active", "paused")
 
@@ -510,36 +510,6 @@ class RecurringSubscription(models.Model):
 
     # -- Checks shared by the role files -----------------------------------------------
 
-    def _date_argument(self, value, label):
-        """``value`` as a date: the external API sends dates as ISO strings."""
-        if not value:
-            return False
-        try:
-            return fields.Date.to_date(value)
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "The %(label)s %(value)s is not a date: give it as YYYY-MM-DD.",
-                    label=label,
-                    value=value,
-                )
-            ) from error
-
-    def _record_argument(self, value, model):
-        """``value`` as a record of ``model``: the external API sends ids."""
-        if not value or isinstance(value, models.BaseModel):
-            return value or self.env[model]
-        record = self.env[model].browse(int(value)).exists()
-        if not record:
-            raise UserError(
-                self.env._(
-                    "No %(model)s has the id %(value)s: pick an existing one.",
-                    model=self.env[model]._description,
-                    value=value,
-                )
-            )
-        return record
-
     def _check_states(self, allowed, action):
         check_state(self, allowed, action)
 
@@ -573,8 +543,8 @@ class RecurringSubscription(models.Model):
             # currency has a rate, every amount would be converted at 1.0.
             if (
                 currency != company_currency
-                and not sub._has_rate(currency)
-                and not sub._has_rate(company_currency)
+                and not has_rate(currency, sub.company_id)
+                and not has_rate(company_currency, sub.company_id)
             ):
                 raise UserError(
                     self.env._(
@@ -586,17 +556,6 @@ class RecurringSubscription(models.Model):
                         subscription=sub.name,
                     )
                 )
-
-    def _has_rate(self, currency):
-        return bool(
-            self.env["res.currency.rate"].search_count(
-                [
-                    ("currency_id", "=", currency.id),
-                    ("company_id", "in", [self.company_id.root_id.id, False]),
-                ],
-                limit=1,
-            )
-        )
 
     def write(self, vals):
         """A draft takes the prices of its new currency; a running subscription keeps

@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 
 from .recurring_subscription import LIVE_STATES
 from .recurring_subscription_line import NO_PENDING, PRICE_NOW_KEY
+from .tools import record_argument
 
 
 class RecurringSubscription(models.Model):
@@ -48,7 +49,7 @@ class RecurringSubscription(models.Model):
         current period, where it stays visible and revocable until then.
         """
         self.ensure_one()
-        plan = self._record_argument(plan, "recurring.plan")
+        plan = record_argument(self.env, plan, "recurring.plan")
         self._check_states(("trial", "active"), self.env._("changed"))
         if plan == self.plan_id:
             raise UserError(
@@ -99,7 +100,7 @@ class RecurringSubscription(models.Model):
         self.ensure_one()
         self._check_states(("trial", "active"), self.env._("changed"))
         quantities = {
-            self._record_argument(addon, "recurring.plan.addon"): quantity
+            record_argument(self.env, addon, "recurring.plan.addon"): quantity
             for addon, quantity in quantities.items()
         }
         foreign = [addon for addon in quantities if addon.plan_id != self.plan_id]

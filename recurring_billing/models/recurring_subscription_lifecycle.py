@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import split_every
 
-from .tools import may_commit
+from .tools import date_argument, may_commit, record_argument
 
 _logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class RecurringSubscription(models.Model):
         """Pause active subscriptions; they resume on ``date_resume`` if given."""
         self._check_states(("active",), self.env._("paused"))
         today = self._today()
-        date_resume = self._date_argument(date_resume, self.env._("resume date"))
+        date_resume = date_argument(self.env, date_resume, self.env._("resume date"))
         if date_resume and date_resume <= today:
             raise UserError(
                 self.env._(
@@ -147,7 +147,7 @@ class RecurringSubscription(models.Model):
         already invoiced in advance, after today.
         """
         self._check_states(("trial", "active", "paused"), self.env._("cancelled"))
-        reason = self._record_argument(reason, "recurring.cancel.reason")
+        reason = record_argument(self.env, reason, "recurring.cancel.reason")
         today = self._today()
         if at_period_end:
             self._check_states(("active",), self.env._("cancelled at period end"))

@@ -2,6 +2,7 @@
 
 import threading
 
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config
 
@@ -40,4 +41,49 @@ def may_commit(env):
         config["test_enable"]
         or env.registry.in_test_mode()
         or getattr(threading.current_thread(), "testing", False)
+    )
+
+
+def date_argument(env, value, label):
+    """``value`` as a date: the external API sends dates as ISO strings."""
+    if not value:
+        return False
+    try:
+        return fields.Date.to_date(value)
+    except ValueError as error:
+        raise UserError(
+            env._(
+                "The %(label)s %(value)s is not a date: give it as YYYY-MM-DD.",
+                label=label,
+                value=value,
+            )
+        ) from error
+
+
+def record_argument(env, value, model):
+    """``value`` as a record of ``model``: the external API sends ids."""
+    if not value or isinstance(value, models.BaseModel):
+        return value or env[model]
+    record = env[model].browse(int(value)).exists()
+    if not record:
+        raise UserError(
+            env._(
+                "No %(model)s has the id %(value)s: pick an existing one.",
+                model=env[model]._description,
+                value=value,
+            )
+        )
+    return record
+
+
+def has_rate(currency, company):
+    """Whether ``currency`` has an exchange rate in ``company``."""
+    return bool(
+        currency.env["res.currency.rate"].search_count(
+            [
+                ("currency_id", "=", currency.id),
+                ("company_id", "in", [company.root_id.id, False]),
+            ],
+            limit=1,
+        )
     )
