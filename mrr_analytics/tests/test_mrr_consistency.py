@@ -204,13 +204,18 @@ class TestMrrConsistency(MrrCommon):
 
     def _play_random_history(self, rng):
         company = self.env["res.partner"].create(
-            {"name": f"Group {rng.random()}", "is_company": True}
+            {
+                "name": f"Group {rng.random()}",
+                "is_company": True,
+                "street": "1 Road",
+                "city": "Lyon",
+            }
         )
         customers = self.env["res.partner"].create(
             [
                 {"name": "Contact of the group", "parent_id": company.id},
-                {"name": f"Solo {rng.random()}"},
-                {"name": f"Other {rng.random()}"},
+                {"name": f"Solo {rng.random()}", "street": "2 Road", "city": "Lille"},
+                {"name": f"Other {rng.random()}", "street": "3 Road", "city": "Metz"},
             ]
         )
         plans = [

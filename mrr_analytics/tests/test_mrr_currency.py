@@ -18,11 +18,10 @@ class TestMrrCurrency(MrrCommon):
         eur = cls.env.ref("base.EUR")
         usd = cls.env.ref("base.USD")
         eur.sudo().active = True
-        cls.eur_company = (
-            cls.env["res.company"]
-            .sudo()
-            .create({"name": "EUR company", "currency_id": eur.id})
-        )
+        # A company with its chart of accounts: changes bill the periods due first.
+        cls.eur_company = cls.setup_other_company(
+            name="EUR company", currency_id=eur.id
+        )["company"]
         cls.env.user.sudo().company_ids = [Command.link(cls.eur_company.id)]
         cls.env["res.currency.rate"].sudo().create(
             [
@@ -63,7 +62,9 @@ class TestMrrCurrency(MrrCommon):
 
     def test_exchange_rates_alone_never_move_mrr(self):
         env = self.eur_env
-        customer = env["res.partner"].create({"name": "US customer"})
+        customer = env["res.partner"].create(
+            {"name": "US customer", "street": "1 Main Street", "city": "Boston"}
+        )
         with freeze_time("2026-01-15"):
             sub = env["recurring.subscription"].create(
                 {

@@ -157,13 +157,19 @@ class TestMrrEnginesAsOracle(MrrCommon):
 
     def _play_random_history(self, rng):
         """Play ``STEPS`` random lifecycle steps from 2026-01-01; return the last day."""
-        group = self.env["res.partner"].create({"name": "Group", "is_company": True})
+        # Customers with an address: the steps bill the periods due before them.
+        group = self.env["res.partner"].create(
+            {"name": "Group", "is_company": True, "street": "1 Road", "city": "Lyon"}
+        )
         customers = self.env["res.partner"].create(
             [
                 {"name": "Group buyer", "parent_id": group.id},
                 {"name": "Group accountant", "parent_id": group.id},
             ]
-            + [{"name": f"Customer {number}"} for number in range(5)]
+            + [
+                {"name": f"Customer {number}", "street": "2 Road", "city": "Nice"}
+                for number in range(5)
+            ]
         )
         subs = self.env["recurring.subscription"]
         day = date(2026, 1, 1)
