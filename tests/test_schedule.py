@@ -196,81 +196,124 @@ def test_span_pieces_of_a_partial_first_period():
 
 # -- Property: every day of service billed once, at the price of that day ------------------
 
-UNITS = st.sampled_from(
-    [("week", 1), ("week", 2), ("month", 1), ("quarter", 1), ("year", 1)]
-)
+UNITS = [("week", 1), ("week", 2), ("month", 1), ("quarter", 1), ("year", 1)]
 
 
-def _simulate(anchor, unit, count, prices, stop, horizon):
-    """Bill a subscription paid in advance day by day the way the models do.
+class _Run:
+    """A subscription paid in advance, billed day by day the way the models do.
 
-    ``prices`` maps a day to the price per period from that day (changes now);
-    ``stop`` is the day it is cancelled now, with the unused days credited.
-    Returns the pieces billed and the price per period in force each day of service.
+    Each schedule (a new one starts at a change to another interval) is a generation;
+    every piece and every day of service is filed under (generation, period index).
     """
-    schedule = Schedule(anchor, unit, count)
-    price = prices[anchor]
-    pieces, in_force = [], {}
-    day = anchor
-    while day <= horizon:
-        if day in prices and day != anchor:
-            paid = schedule.billed_period_at(day)
-            if paid:
-                pieces += change_pieces([("x", price)], [("x", prices[day])], paid, day)
-            price = prices[day]
-        if day == stop:
-            for span in schedule.used(day):
-                pieces += span_pieces([("x", price)], span, schedule.period(span.index))
-            paid = schedule.billed_period_at(day)
-            if paid:
-                pieces += unused_pieces([("x", price)], paid, day)
-            in_force[day] = price
-            break
-        for span in schedule.due(day):
-            pieces += span_pieces([("x", price)], span, schedule.period(span.index))
-            schedule = schedule.moved(next_index=span.index + 1)
-        in_force[day] = price
-        day += timedelta(days=1)
-    return schedule, pieces, in_force
+
+    def __init__(self, anchor, unit, count, price, lazy):
+        self.schedule = Schedule(anchor, unit, count)
+        self.generation = 0
+        self.price = price
+        # A lazy job runs only at the steps: the steps bill what is due first.
+        self.lazy = lazy
+        self.billed, self.owed, self.pieces = {}, {}, {}
+
+    def _file(self, pieces, schedule=None):
+        schedule = schedule or self.schedule
+        for piece in pieces:
+            key = (self.generation, schedule.index_at(piece.start))
+            self.billed[key] = self.billed.get(key, 0) + piece.amount
+            self.pieces[key] = self.pieces.get(key, 0) + 1
+
+    def invoice_due(self, day):
+        for span in self.schedule.due(day):
+            whole = self.schedule.period(span.index)
+            self._file(span_pieces([("x", self.price)], span, whole))
+            self.schedule = self.schedule.moved(next_index=span.index + 1)
+
+    def change_price(self, day, price):
+        self.invoice_due(day - timedelta(days=1))
+        paid = self.schedule.billed_period_at(day)
+        if paid:
+            self._file(change_pieces([("x", self.price)], [("x", price)], paid, day))
+        self.price = price
+
+    def change_interval(self, day, unit, count, price):
+        self.invoice_due(day - timedelta(days=1))
+        paid = self.schedule.billed_period_at(day)
+        if paid:
+            last = day - timedelta(days=1)
+            self._file(unused_pieces([("x", self.price)], paid, last))
+        self.schedule = Schedule(day, unit, count)
+        self.generation += 1
+        self.price = price
+
+    def cancel(self, day):
+        self.invoice_due(day)
+        paid = self.schedule.billed_period_at(day)
+        if paid:
+            self._file(unused_pieces([("x", self.price)], paid, day))
+
+    def serve(self, day):
+        if not self.lazy:
+            self.invoice_due(day)
+        whole = self.schedule.period_at(day)
+        key = (self.generation, whole.index)
+        self.owed[key] = self.owed.get(key, 0) + self.price / whole.days
+
+
+EVENTS = st.lists(
+    st.tuples(
+        st.integers(1, 400),
+        st.sampled_from(["price", "price", "interval"]),
+        st.integers(20, 5000),
+        st.sampled_from(UNITS),
+    ),
+    max_size=4,
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    unit_count=UNITS,
+    unit_count=st.sampled_from(UNITS),
     anchor=st.dates(date(2024, 1, 1), date(2027, 12, 31)),
-    changes=st.lists(st.tuples(st.integers(1, 400), st.integers(20, 5000)), max_size=4),
+    events=EVENTS,
     stop_after=st.one_of(st.none(), st.integers(0, 500)),
+    lazy=st.booleans(),
 )
-def test_every_day_billed_once_at_its_price(unit_count, anchor, changes, stop_after):
-    unit, count = unit_count
-    horizon = anchor + timedelta(days=500)
-    prices = {anchor: Decimal(100)}
-    for offset, price in changes:
-        prices[anchor + timedelta(days=offset)] = Decimal(price)
+def test_every_day_billed_once_at_its_price(
+    unit_count, anchor, events, stop_after, lazy
+):
+    """Changes of price or interval, a cancellation, a job that ran late or on time:
+    each period bills exactly what its days of service owe at the price of each day,
+    to the half cent each rounded piece may add."""
+    run = _Run(anchor, *unit_count, Decimal(100), lazy)
+    by_day = {anchor + timedelta(days=offset): event for offset, *event in events}
     stop = stop_after is not None and anchor + timedelta(days=stop_after)
-    schedule, pieces, in_force = _simulate(anchor, unit, count, prices, stop, horizon)
-    # Per period: what the days of service owe at the price of each day, against what
-    # the pieces of that period bill; each piece is rounded once (half a cent at most).
-    owed, billed, rounded = {}, {}, {}
-    for day, price in in_force.items():
-        whole = schedule.period_at(day)
-        owed[whole.index] = owed.get(whole.index, 0) + price / whole.days
-    for piece in pieces:
-        index = schedule.index_at(piece.start)
-        billed[index] = billed.get(index, 0) + piece.amount
-        rounded[index] = rounded.get(index, 0) + 1
-    # Days after the stop or after the horizon, paid in advance and not credited, are
-    # only in a period that was not over: compare the periods fully inside the run.
-    last_day = max(in_force)
-    for index, amount in billed.items():
-        whole = schedule.period(index)
-        if whole.end > last_day and not stop:
-            continue
-        assert abs(amount - owed.get(index, 0)) <= Decimal("0.005") * rounded[index], (
-            index,
-            amount,
-            owed.get(index),
+    day = anchor
+    while day <= anchor + timedelta(days=500):
+        kind, price, (unit, count) = by_day.get(day, (None, None, (None, None)))
+        if kind == "price":
+            run.change_price(day, Decimal(price))
+        elif kind == "interval":
+            run.change_interval(day, unit, count, Decimal(price))
+        if day == stop:
+            run.cancel(day)
+            run.serve(day)
+            break
+        run.serve(day)
+        day += timedelta(days=1)
+    else:
+        # The job runs at last, on the last day served: it bills what no step billed.
+        run.invoice_due(day - timedelta(days=1))
+    for key, owed in run.owed.items():
+        generation, index = key
+        # A period still running at the horizon is paid ahead: its days are not all
+        # served; every other period must bill exactly what its days owe.
+        billed = run.billed.get(key, Decimal(0))
+        finished = (
+            stop
+            or generation < run.generation
+            or (run.schedule.period(index).end < day)
         )
-    for index in owed:
-        if schedule.period(index).end <= last_day or stop:
-            assert index in billed, f"period {index} served but never billed"
+        if finished or billed < owed:
+            tolerance = Decimal("0.005") * run.pieces.get(key, 1)
+            assert abs(billed - owed) <= tolerance, (key, billed, owed)
+    for key in run.billed:
+        assert key in run.owed, f"period {key} billed without a day of service"
