@@ -1,4 +1,8 @@
+from datetime import date
+
 from freezegun import freeze_time
+
+from odoo import Command
 
 from .common import RecurringCommon
 
@@ -34,3 +38,23 @@ class InvoicingCommon(RecurringCommon):
             for move in self._invoices(subs)
             for line in move.invoice_line_ids
         ]
+
+    def _pro_with_seats(self, seats=4):
+        """Pro 50 with ``seats`` extra seats at 5 from 2026-01-10, billed to 03-09."""
+        sub = self._active(
+            self.plan_pro,
+            date(2026, 1, 10),
+            line_ids=[
+                Command.create({"product_id": self.product_pro.id}),
+                Command.create(
+                    {
+                        "product_id": self.product_seat.id,
+                        "addon_id": self.seat_addon.id,
+                        "quantity": seats,
+                    }
+                ),
+            ],
+        )
+        self._run_cron("2026-02-10")
+        self.assertEqual(sub.amount_untaxed, 50 + 5 * seats)
+        return sub

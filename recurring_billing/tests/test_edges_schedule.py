@@ -240,25 +240,6 @@ class TestScheduleEdges(InvoicingCommon):
 
     # -- Quantity typed in the form ---------------------------------------------------
 
-    def _pro_with_seats(self, seats):
-        """Pro 50 with ``seats`` seats at 5 from 10 Jan, billed up to 9 Mar."""
-        sub = self._active(
-            self.plan_pro,
-            date(2026, 1, 10),
-            line_ids=[
-                Command.create({"product_id": self.product_pro.id}),
-                Command.create(
-                    {
-                        "product_id": self.product_seat.id,
-                        "addon_id": self.seat_addon.id,
-                        "quantity": seats,
-                    }
-                ),
-            ],
-        )
-        self._run_cron("2026-02-10")
-        return sub
-
     def _edit_seats(self, sub, quantity):
         with Form(sub) as form, form.line_ids.edit(1) as line:
             line.quantity = quantity

@@ -2,7 +2,6 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import Form, tagged
 
 from .invoicing_common import InvoicingCommon
@@ -30,26 +29,6 @@ class PendingCommon(InvoicingCommon):
 @tagged("post_install", "-at_install")
 class TestAddonChanges(PendingCommon):
     """Fewer add-on units wait for the period end; more apply now."""
-
-    def _pro_with_seats(self, seats=4):
-        """Pro 50 with ``seats`` extra seats at 5 from 2026-01-10, billed to 03-09."""
-        sub = self._active(
-            self.plan_pro,
-            date(2026, 1, 10),
-            line_ids=[
-                Command.create({"product_id": self.product_pro.id}),
-                Command.create(
-                    {
-                        "product_id": self.product_seat.id,
-                        "addon_id": self.seat_addon.id,
-                        "quantity": seats,
-                    }
-                ),
-            ],
-        )
-        self._run_cron("2026-02-10")
-        self.assertEqual(sub.amount_untaxed, 50 + 5 * seats)
-        return sub
 
     def _seat_line(self, sub):
         return sub.line_ids.filtered("addon_id")
