@@ -191,6 +191,7 @@ class SepaDebitBatch(models.Model):
             invoices = self.env["account.move"].search(
                 domain, order="invoice_date_due, id"
             )
+            invoices = self._skip_used_one_off_mandates(invoices, vals_list)
             if not invoices:
                 raise UserError(
                     self.env._(
@@ -205,6 +206,35 @@ class SepaDebitBatch(models.Model):
         self.env["sepa.debit.batch.line"].create(vals_list)
         self._update_lines()
         return True
+
+    def _skip_used_one_off_mandates(self, invoices, vals_list):
+        """``invoices`` but those a one-off mandate cannot collect any more: it
+        authorises one collection, given to the first invoice due."""
+        used = set(
+            self.env["sepa.debit.batch.line"]
+            .search(
+                [
+                    ("mandate_type", "=", "oneoff"),
+                    ("state", "in", ("draft", "sent", "collected")),
+                    (
+                        "mandate_id",
+                        "in",
+                        invoices.commercial_partner_id.sepa_mandate_ids.ids,
+                    ),
+                ]
+            )
+            .mandate_id.ids
+        )
+        used.update(vals["mandate_id"] for vals in vals_list)
+        kept = invoices.browse()
+        for invoice in invoices:
+            mandate = invoice._sepa_mandate()
+            if mandate.mandate_type == "oneoff":
+                if mandate.id in used:
+                    continue
+                used.add(mandate.id)
+            kept |= invoice
+        return kept
 
     def _prepare_line_vals(self, invoice):
         self.ensure_one()

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
+from ..engine.sepa_ids import AMOUNT_MAX
 from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES
 
 
@@ -33,6 +36,7 @@ class SepaDebitBatchLine(models.Model):
     mandate_id = fields.Many2one(
         "sepa.mandate", required=True, ondelete="restrict", index=True
     )
+    mandate_type = fields.Selection(related="mandate_id.mandate_type", store=True)
     currency_id = fields.Many2one(related="invoice_id.currency_id", store=True)
     amount = fields.Monetary(currency_field="currency_id", required=True)
     end_to_end_id = fields.Char("End-to-End Id", required=True, readonly=True)
@@ -88,6 +92,11 @@ class SepaDebitBatchLine(models.Model):
             "CHECK(amount > 0)",
             "A SEPA Direct Debit collects an amount above zero.",
         ),
+        (
+            "amount_sepa_maximum",
+            f"CHECK(amount <= {AMOUNT_MAX})",
+            "A SEPA Direct Debit collects at most 999,999,999.99.",
+        ),
     ]
 
     def init(self):
@@ -107,13 +116,23 @@ class SepaDebitBatchLine(models.Model):
                 "WHERE state != 'cancelled'"
             )
         )
+        # A one-off mandate is collected once: one debit waiting or collected on it.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_oneoff_once "
+                "ON sepa_debit_batch_line (mandate_id) "
+                "WHERE mandate_type = 'oneoff' AND state IN ('draft', 'sent', 'collected')"
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
         # Checked before the insert, which the database would refuse with a less
         # helpful message.
         for vals in vals_list:
-            self._check_amount_vals(vals)
+            if "amount" in vals:
+                invoice = self.env["account.move"].browse(vals.get("invoice_id"))
+                self._check_debit_amount(vals["amount"], invoice)
             if not vals.get("mandate_id") and vals.get("invoice_id"):
                 invoice = self.env["account.move"].browse(vals["invoice_id"])
                 raise ValidationError(
@@ -125,7 +144,40 @@ class SepaDebitBatchLine(models.Model):
                     )
                 )
         self._check_not_in_other_batch(vals_list)
+        self._check_one_off_free(vals_list)
         return super().create(vals_list)
+
+    def _check_one_off_free(self, vals_list):
+        """A one-off mandate is collected once: refuse a second debit on it while
+        the first waits or is collected (the database refuses it too)."""
+        mandate_ids = [vals.get("mandate_id") for vals in vals_list]
+        one_offs = (
+            self.env["sepa.mandate"]
+            .browse(filter(None, mandate_ids))
+            .filtered(lambda m: m.mandate_type == "oneoff")
+        )
+        if not one_offs:
+            return
+        taken = self.search(
+            [("mandate_id", "in", one_offs.ids), ("state", "in", ("draft", "sent"))],
+            limit=1,
+        )
+        mandate = taken.mandate_id
+        if not taken:
+            mandate = next(
+                (m for m in one_offs if mandate_ids.count(m.id) > 1), one_offs.browse()
+            )
+        if mandate:
+            raise ValidationError(
+                self.env._(
+                    "Mandate %(mandate)s is a one-off mandate: it authorises one "
+                    "collection only, and %(debit)s already uses it. Have the customer "
+                    "sign a recurrent mandate, or collect this invoice another way.",
+                    mandate=mandate.name,
+                    debit=taken.end_to_end_id
+                    or self.env._("another debit of the list"),
+                )
+            )
 
     def _check_not_in_other_batch(self, vals_list):
         """One waiting or collected debit per invoice (the unique index says it too)."""
@@ -156,16 +208,41 @@ class SepaDebitBatchLine(models.Model):
             )
 
     def write(self, vals):
-        self._check_amount_vals(vals)
+        if "amount" in vals:
+            for line in self:
+                line._check_debit_amount(vals["amount"], line.invoice_id)
         return super().write(vals)
 
-    def _check_amount_vals(self, vals):
-        if "amount" in vals and not vals["amount"] > 0:
+    @api.model
+    def _check_debit_amount(self, amount, invoice):
+        """Raise unless a debit of ``invoice`` may collect ``amount``: above zero, at
+        most what is left to pay on the invoice and at most the SEPA maximum."""
+        if not amount > 0:
             raise ValidationError(
                 self.env._(
                     "A SEPA Direct Debit collects an amount above zero, not "
                     "%(amount)s: remove this debit.",
-                    amount=vals["amount"],
+                    amount=amount,
+                )
+            )
+        currency = invoice.currency_id
+        if invoice and currency.compare_amounts(amount, invoice.amount_residual) > 0:
+            raise ValidationError(
+                self.env._(
+                    "A debit of %(amount)s on invoice %(invoice)s would collect more "
+                    "than the %(residual)s left to pay on it: enter at most "
+                    "%(residual)s.",
+                    amount=format_amount(self.env, amount, currency),
+                    invoice=invoice.name,
+                    residual=format_amount(self.env, invoice.amount_residual, currency),
+                )
+            )
+        if Decimal(str(amount)) > AMOUNT_MAX:
+            raise ValidationError(
+                self.env._(
+                    "A debit of %(amount)s is above the SEPA maximum of "
+                    "999,999,999.99 per debit: collect this invoice another way.",
+                    amount=format_amount(self.env, amount, currency),
                 )
             )
 

@@ -20,3 +20,4 @@ from . import test_arrears_stop
 from . import test_pending_prices
 from . import test_invoicing_errors
 from . import test_sepa_reconcile_debits
+from . import test_sepa_debit_amounts

@@ -2,18 +2,12 @@ import functools
 from datetime import date
 
 from freezegun import freeze_time
-from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..engine.sepa_file import validate_pain008
-from .sepa_common import CUSTOMER_IBAN, OTHER_IBAN, SepaCommon
-
-
-def parse(xml):
-    root = etree.fromstring(xml)
-    return root, {"p": etree.QName(root).namespace}
+from .sepa_common import CUSTOMER_IBAN, OTHER_IBAN, SepaCommon, parse
 
 
 @tagged("post_install", "-at_install")
