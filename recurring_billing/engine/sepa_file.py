@@ -28,6 +28,7 @@ from .sepa_ids import (
     validate_bic,
     validate_creditor_identifier,
     validate_iban,
+    validate_sepa_iban,
 )
 from .sepa_text import (
     E2E_ID_MAX,
@@ -182,7 +183,7 @@ def _payment(debit: Debit) -> dict:
             SEQUENCE_TYPES.index(debit.sequence_type),
         ),
         "name": _name(debit.debtor_name, "debtor name"),
-        "iban": validate_iban(debit.debtor_iban),
+        "iban": validate_sepa_iban(debit.debtor_iban),
         "bic": validate_bic(debit.debtor_bic) if debit.debtor_bic else None,
         "amount": str(amount),
         "cents": int(amount.scaleb(2)),

@@ -286,11 +286,13 @@ class SepaDebitBatch(models.Model):
         check_state(self, ("generated",), self.env._("reset to draft"))
         self.attachment_id.unlink()
         self.state = "draft"
+        return True
 
     def action_cancel(self):
         check_state(self, ("draft", "generated"), self.env._("cancelled"))
         self.line_ids.state = "cancelled"
         self.state = "cancelled"
+        return True
 
     def _add_lines(self, invoices):
         """Add the chosen ``invoices`` to the draft batch; they are checked like the

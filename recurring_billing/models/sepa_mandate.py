@@ -1,10 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.sepa_ids import validate_iban
+from ..engine.sepa_banks import same_bank
+from ..engine.sepa_ids import validate_bic, validate_sepa_iban
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
 from .tools import check_state
+
+# Marks the writes of the state made by the mandate's own methods. An object, not a
+# flag: a context sent over RPC holds JSON values, never this one.
+_STATE_CHANGE = object()
 
 
 class SepaMandate(models.Model):
@@ -160,7 +165,7 @@ class SepaMandate(models.Model):
                     )
                 )
             try:
-                validate_iban(bank.acc_number)
+                validate_sepa_iban(bank.acc_number)
             except ValueError as error:
                 raise ValidationError(
                     self.env._(
@@ -170,6 +175,20 @@ class SepaMandate(models.Model):
                         error=error,
                     )
                 ) from error
+            if bank.bank_bic:
+                try:
+                    validate_bic(bank.bank_bic)
+                except ValueError as error:
+                    raise ValidationError(
+                        self.env._(
+                            "Mandate %(mandate)s: %(error)s Correct the BIC of the bank "
+                            "%(bank)s, or leave it empty: within SEPA the IBAN is "
+                            "enough.",
+                            mandate=mandate.name,
+                            error=error,
+                            bank=bank.bank_id.display_name,
+                        )
+                    ) from error
 
     @api.constrains("date_signature", "state")
     def _check_date_signature(self):
@@ -201,6 +220,17 @@ class SepaMandate(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "state" in vals and self.env.context.get("sepa_mandate_state") is not (
+            _STATE_CHANGE
+        ):
+            raise UserError(
+                self.env._(
+                    "The state of a mandate follows its life: Use the buttons of the "
+                    "mandate (Validate, Revoke, Cancel, Back to draft) to change it. A "
+                    "revoked or expired mandate cannot be valid again: have the "
+                    "customer sign a new one."
+                )
+            )
         if "name" in vals:
             for company in self.company_id:
                 self._check_name_free(vals["name"], company.id, exclude=self)
@@ -237,12 +267,30 @@ class SepaMandate(models.Model):
             ):
                 mandate.previous_umr = mandate.name
             old_bank = mandate.partner_bank_id
-            if not new_bank or new_bank == old_bank or mandate.previous_iban:
+            if new_bank and new_bank != old_bank:
+                mandate._remember_account_change(
+                    old_bank.sanitized_acc_number,
+                    old_bank.bank_bic,
+                    new_bank.sanitized_acc_number,
+                    new_bank.bank_bic,
+                )
+
+    def _remember_account_change(self, old_iban, old_bic, new_iban, new_bic):
+        """Record that the collected mandates move from the account ``old_iban`` to
+        ``new_iban``: the next collection gives the original IBAN when the new
+        account is at the same bank, SMNDA when it is at another one."""
+        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
+            if mandate.amendment_smnda:
+                # Another bank already: the original account stays unknown to it.
                 continue
-            if old_bank.bank_bic and new_bank.bank_bic != old_bank.bank_bic:
-                mandate.amendment_smnda = True
+            original = mandate.previous_iban or old_iban
+            original_bic = False if mandate.previous_iban else old_bic
+            if new_iban == original:
+                mandate.previous_iban = False
+            elif same_bank(original, original_bic, new_iban, new_bic):
+                mandate.previous_iban = original
             else:
-                mandate.previous_iban = old_bank.sanitized_acc_number
+                mandate.write({"previous_iban": False, "amendment_smnda": True})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -272,8 +320,14 @@ class SepaMandate(models.Model):
                         mandate=mandate.name,
                     )
                 )
-        self.state = "valid"
+        self._set_state("valid")
         self._link_waiting_subscriptions()
+        return True
+
+    def _set_state(self, state):
+        """Write ``state`` on the mandates: the one door to their state, for the
+        methods that checked the change is allowed."""
+        self.with_context(sepa_mandate_state=_STATE_CHANGE).write({"state": state})
 
     def _link_waiting_subscriptions(self):
         """Give the mandate to the customer's subscriptions paid by SEPA without one."""
@@ -300,15 +354,18 @@ class SepaMandate(models.Model):
 
     def action_revoke(self):
         check_state(self, ("valid",), self.env._("revoked"))
-        self.state = "revoked"
+        self._set_state("revoked")
+        return True
 
     def action_cancel(self):
         check_state(self, ("draft", "valid"), self.env._("cancelled"))
-        self.state = "cancelled"
+        self._set_state("cancelled")
+        return True
 
     def action_draft(self):
         check_state(self, ("cancelled",), self.env._("reset to draft"))
-        self.filtered(lambda m: not m.date_last_collection).state = "draft"
+        self.filtered(lambda m: not m.date_last_collection)._set_state("draft")
+        return True
 
     def action_view_subscriptions(self):
         self.ensure_one()

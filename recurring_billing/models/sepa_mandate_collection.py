@@ -94,9 +94,9 @@ class SepaMandate(models.Model):
                     collection_date, mandate.date_last_collection or collection_date
                 ),
             }
-            if mandate.mandate_type == "oneoff":
-                vals["state"] = "expired"
             mandate.write(vals)
+            if mandate.mandate_type == "oneoff":
+                mandate._set_state("expired")
 
     @api.model
     def _cron_expire(self):
@@ -117,7 +117,7 @@ class SepaMandate(models.Model):
         ]
         total = self.search_count(domain)
         mandates = self.search(domain, limit=CRON_BATCH_SIZE)
-        mandates.state = "expired"
+        mandates._set_state("expired")
         message = self.env._(
             "Expired: not collected for %(months)s months.", months=EXPIRY_MONTHS
         )

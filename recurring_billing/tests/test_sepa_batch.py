@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..engine.sepa_file import validate_pain008
-from .sepa_common import CUSTOMER_IBAN, OTHER_IBAN, SepaCommon, parse
+from .sepa_common import OTHER_IBAN, SepaCommon, parse
 
 
 @tagged("post_install", "-at_install")
@@ -82,8 +82,9 @@ class TestSepaDebitBatch(SepaCommon):
         self.assertEqual(text(info + "p:MndtId"), self.mandate.name)
         self.assertEqual(text(info + "p:DtOfSgntr"), "2025-06-01")
         self.assertEqual(text(info + "p:AmdmntInd"), "true")
+        # From a German account to one at BNP in France: another bank, SMNDA.
         self.assertEqual(
-            text(info + "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:IBAN"), CUSTOMER_IBAN
+            text(info + "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:Othr/p:Id"), "SMNDA"
         )
         self.assertEqual(root.findtext(".//p:PmtTpInf/p:SeqTp", namespaces=ns), "RCUR")
 
@@ -159,7 +160,7 @@ class TestSepaDebitBatch(SepaCommon):
     def test_unusable_mandates_are_refused(self):
         invoice = self._invoice(100.0, date(2026, 3, 10))
         expired = self._mandate(self.customer, self.customer_bank)
-        expired.state = "expired"
+        expired._set_state("expired")
         revoked = self._mandate(self.customer, self.customer_bank)
         revoked.action_revoke()
         cancelled = self._mandate(self.customer, self.customer_bank)

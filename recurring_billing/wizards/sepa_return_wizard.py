@@ -189,7 +189,7 @@ class SepaReturnWizard(models.TransientModel):
         failed = False
         if action == "stop":
             if mandate.state == "valid":
-                mandate.state = "revoked"
+                mandate._set_state("revoked")
             invoice.sepa_no_retry = True
             failed = True
         elif action == "retry":
