@@ -11,7 +11,7 @@ SEPA_FILE_VERSIONS = [
     ("pain.008.001.02", "pain.008.001.02 (banks that still require it)"),
 ]
 SEPA_RECONCILE_MODES = [
-    ("sent", "When the batch is sent"),
+    ("sent", "On the collection date"),
     ("statement", "At bank statement matching"),
 ]
 
@@ -68,9 +68,9 @@ class ResCompany(models.Model):
         "Reconcile Direct Debits",
         default="sent",
         required=True,
-        help="When the invoices of a debit batch are marked paid: as soon as the "
-        "batch is confirmed as sent to the bank, or only once the bank statement line "
-        "of the collection is matched with the batch.",
+        help="When the invoices of a debit batch are marked paid: on the collection "
+        "date of their debits, once the batch was sent to the bank, or only once the "
+        "bank statement line of the collection is matched with the batch.",
     )
     sepa_retry_max = fields.Integer(
         "SEPA Retries after Insufficient Funds",

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..engine.sepa_calendar import collection_date, earliest_collection_date
 from ..engine.sepa_text import E2E_ID_MAX, sanitize
 from .res_company import SEPA_FILE_VERSIONS
+from .sepa_debit_batch_line import PENDING_STATES
 from .tools import check_state
 
 
@@ -215,7 +216,7 @@ class SepaDebitBatch(models.Model):
             .search(
                 [
                     ("mandate_type", "=", "oneoff"),
-                    ("state", "in", ("draft", "sent", "collected")),
+                    ("state", "in", PENDING_STATES),
                     (
                         "mandate_id",
                         "in",

@@ -7,6 +7,11 @@ from odoo.tools import SQL, format_amount
 from ..engine.sepa_ids import AMOUNT_MAX
 from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES
 
+# The debits that hold their invoice and their mandate: waiting to be sent, sent and
+# waiting for their settlement date, or collected.
+PENDING_STATES = ("draft", "sent", "collected")
+CRON_BATCH_SIZE = 500
+
 
 class SepaDebitBatchLine(models.Model):
     _name = "sepa.debit.batch.line"
@@ -47,14 +52,18 @@ class SepaDebitBatchLine(models.Model):
     state = fields.Selection(
         [
             ("draft", "To Send"),
-            ("sent", "Collected"),
-            ("returned", "Returned"),
+            ("sent", "Sent"),
+            ("collected", "Collected"),
+            ("returned", "Payment Returned"),
             ("cancelled", "Cancelled"),
         ],
         required=True,
         default="draft",
         copy=False,
         index=True,
+        help="Sent: the file went to the bank, the debit waits for its collection "
+        "date. Collected: the collection date has come. Payment Returned: the bank "
+        "rejected the debit before its collection date, or returned it after.",
     )
     payment_id = fields.Many2one(
         "account.payment", readonly=True, copy=False, check_company=True
@@ -75,6 +84,11 @@ class SepaDebitBatchLine(models.Model):
         readonly=True,
         copy=False,
     )
+    # The amendment the debit reported, given back to the mandate if it is rejected.
+    amendment_previous_umr = fields.Char(readonly=True, copy=False)
+    amendment_previous_iban = fields.Char(readonly=True, copy=False)
+    amendment_previous_creditor_identifier = fields.Char(readonly=True, copy=False)
+    amendment_smnda = fields.Boolean(readonly=True, copy=False)
     date_return = fields.Date("Return Date", readonly=True, copy=False)
     return_fee = fields.Monetary(
         "Bank Fees", currency_field="currency_id", readonly=True, copy=False
@@ -103,10 +117,14 @@ class SepaDebitBatchLine(models.Model):
         # An invoice is in at most one debit waiting or collected at a time, and an
         # end-to-end id identifies one debit of the creditor (retries get a suffix).
         self.env.cr.execute(
+            SQL("DROP INDEX IF EXISTS sepa_debit_batch_line_invoice_open")
+        )
+        self.env.cr.execute(
             SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_invoice_open "
+                "CREATE UNIQUE INDEX IF NOT EXISTS "
+                "sepa_debit_batch_line_invoice_pending "
                 "ON sepa_debit_batch_line (invoice_id) "
-                "WHERE state IN ('draft', 'sent')"
+                "WHERE state IN ('draft', 'sent', 'collected')"
             )
         )
         self.env.cr.execute(
@@ -159,7 +177,7 @@ class SepaDebitBatchLine(models.Model):
         if not one_offs:
             return
         taken = self.search(
-            [("mandate_id", "in", one_offs.ids), ("state", "in", ("draft", "sent"))],
+            [("mandate_id", "in", one_offs.ids), ("state", "in", PENDING_STATES)],
             limit=1,
         )
         mandate = taken.mandate_id
@@ -185,7 +203,7 @@ class SepaDebitBatchLine(models.Model):
             vals["invoice_id"] for vals in vals_list if vals.get("invoice_id")
         ]
         taken = self.search(
-            [("invoice_id", "in", invoice_ids), ("state", "in", ("draft", "sent"))],
+            [("invoice_id", "in", invoice_ids), ("state", "in", PENDING_STATES)],
             limit=1,
         )
         if taken:
@@ -313,6 +331,36 @@ class SepaDebitBatchLine(models.Model):
             )
         # One plan: the partials of all the debits are created together.
         self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _mark_collected(self):
+        """The collection date of the sent debits has come: they are collected, and
+        their invoices paid if the company reconciles them without the statement."""
+        lines = self.filtered(lambda li: li.state == "sent")
+        lines.state = "collected"
+        lines.filtered(
+            lambda li: (
+                li.company_id.sepa_reconcile_mode == "sent"
+                and not li.payment_id.is_reconciled
+            )
+        )._reconcile_payment()
+
+    @api.model
+    def _cron_mark_collected(self):
+        """Mark collected the sent debits whose collection date has come.
+
+        One batch per run: the cron runner commits and runs the job again while
+        debits remain.
+        """
+        domain = [
+            ("state", "=", "sent"),
+            ("date_collection", "<=", fields.Date.context_today(self)),
+        ]
+        total = self.search_count(domain)
+        lines = self.search(domain, limit=CRON_BATCH_SIZE)
+        lines._mark_collected()
+        self.env["ir.cron"]._notify_progress(
+            done=len(lines), remaining=total - len(lines)
+        )
 
     def action_return(self):
         self.ensure_one()

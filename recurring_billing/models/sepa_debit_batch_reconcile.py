@@ -2,8 +2,9 @@ from collections import defaultdict
 
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, format_date
 
+from ..engine.sepa_calendar import submission_deadline
 from ..engine.sepa_text import mentions
 from .tools import check_state
 
@@ -31,15 +32,25 @@ class SepaDebitBatch(models.Model):
         for batch in self:
             lines = batch.line_ids.filtered(lambda li: li.state == "draft")
             lines._check_collectable()
+            batch._check_submission_deadline(lines)
             method_line = batch.journal_id._sepa_payment_method_line()
             payments = self.env["account.payment"].create(
                 [line._prepare_payment_vals(method_line) for line in lines]
             )
             payments.action_post()
             for line, payment in zip(lines, payments, strict=True):
-                line.payment_id = payment
-            if batch.reconcile_mode == "sent":
-                lines._reconcile_payment()
+                mandate = line.mandate_id
+                line.write(
+                    {
+                        "payment_id": payment.id,
+                        "amendment_previous_umr": mandate.previous_umr,
+                        "amendment_previous_iban": mandate.previous_iban,
+                        "amendment_previous_creditor_identifier": (
+                            mandate.previous_creditor_identifier
+                        ),
+                        "amendment_smnda": mandate.amendment_smnda,
+                    }
+                )
             last_dates = defaultdict(list)
             for line in lines:
                 last_dates[line.mandate_id].append(line.date_collection)
@@ -51,6 +62,31 @@ class SepaDebitBatch(models.Model):
             )
         return True
 
+    def _check_submission_deadline(self, lines):
+        """Raise if the bank gets the file of ``lines`` too late: after D-1, the
+        business day before a collection date."""
+        today = fields.Date.context_today(self)
+        late = lines.filtered(
+            lambda li: submission_deadline(li.date_collection) < today
+        )
+        if late:
+            line = late[0]
+            raise UserError(
+                self.env._(
+                    "The bank needed the file of %(batch)s by %(deadline)s, the "
+                    "business day before the collection date %(date)s of %(debit)s: "
+                    "it would refuse the file now. Reset the batch to draft and "
+                    "generate the file again; the collection dates move to the "
+                    "earliest possible day and the customers are told the new date.",
+                    batch=self.name,
+                    deadline=format_date(
+                        self.env, submission_deadline(line.date_collection)
+                    ),
+                    date=format_date(self.env, line.date_collection),
+                    debit=line.end_to_end_id,
+                )
+            )
+
     def action_view_payments(self):
         self.ensure_one()
         return self.line_ids.payment_id._get_records_action(
@@ -61,7 +97,7 @@ class SepaDebitBatch(models.Model):
 
     def _collected_lines(self):
         """The debits of the batch the bank still holds: sent and not returned."""
-        return self.line_ids.filtered(lambda li: li.state == "sent")
+        return self.line_ids.filtered(lambda li: li.state in ("sent", "collected"))
 
     def _amount_collected(self):
         self.ensure_one()
@@ -203,6 +239,7 @@ class SepaDebitBatch(models.Model):
     def _reconcile_statement_line(self, st_line, debits):
         """Reconcile ``st_line`` with the payments of ``debits``, and those payments
         with their invoices where not done yet."""
+        debits._mark_collected()
         debits.filtered(lambda li: not li.payment_id.is_reconciled)._reconcile_payment()
         accounts = debits.payment_id.outstanding_account_id
         outstanding = debits.payment_id.move_id.line_ids.filtered(

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_banks import same_bank
 from ..engine.sepa_ids import validate_bic, validate_sepa_iban
+from ..engine.sepa_returns import REASON_CODES
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
 from .tools import check_state
@@ -122,6 +123,16 @@ class SepaMandate(models.Model):
         help="The next collection reports that the debtor moved to another bank.",
     )
     batch_line_ids = fields.One2many("sepa.debit.batch.line", "mandate_id")
+    payment_returned = fields.Boolean(
+        compute="_compute_last_return",
+        help="The bank rejected or returned the last debit sent under this mandate.",
+    )
+    return_reason_code = fields.Selection(
+        [(code, label) for code, label, _action in REASON_CODES],
+        "Last Return Reason",
+        compute="_compute_last_return",
+    )
+    date_last_return = fields.Date("Last Return", compute="_compute_last_return")
     subscription_ids = fields.One2many("recurring.subscription", "mandate_id")
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 
@@ -133,6 +144,21 @@ class SepaMandate(models.Model):
             "reference must be unique per creditor.",
         ),
     ]
+
+    @api.depends(
+        "batch_line_ids.state",
+        "batch_line_ids.return_reason_code",
+        "batch_line_ids.date_return",
+    )
+    def _compute_last_return(self):
+        for mandate in self:
+            last = mandate.batch_line_ids.filtered(
+                lambda li: li.state in ("sent", "collected", "returned")
+            ).sorted(lambda li: (li.date_collection, li.id))[-1:]
+            returned = last.state == "returned"
+            mandate.payment_returned = returned
+            mandate.return_reason_code = returned and last.return_reason_code
+            mandate.date_last_return = returned and last.date_return
 
     @api.depends("subscription_ids")
     def _compute_subscription_count(self):

@@ -46,9 +46,16 @@ class TestSepaReconcile(SepaReconcileCommon):
         self.assertEqual(set(payments.mapped("state")), {"paid"})
         self.assertTrue(all(payments.mapped("is_matched")))
 
-    def test_sent_mode_pays_at_sending_and_then_matches_the_bank_line(self):
+    def test_sent_mode_pays_on_the_collection_date_then_matches_the_bank_line(self):
         batch = self._collect()
+        self.assertEqual(self.first.payment_state, "not_paid")
+        # Collected on 16 and 20 March.
+        with freeze_time("2026-03-16"):
+            self.env["sepa.debit.batch.line"]._cron_mark_collected()
         self.assertEqual(self.first.payment_state, "paid")
+        self.assertEqual(self.second.payment_state, "not_paid")
+        with freeze_time("2026-03-20"):
+            self.env["sepa.debit.batch.line"]._cron_mark_collected()
         self.assertEqual(self.second.payment_state, "paid")
         self.assertFalse(any(batch.line_ids.payment_id.mapped("is_matched")))
         st_line = self._statement_line(150.5)

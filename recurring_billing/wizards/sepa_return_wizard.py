@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES, mandate_action
 from ..models.tools import selection_label
@@ -15,13 +16,21 @@ class SepaReturnWizard(models.TransientModel):
         "sepa.debit.batch.line",
         "Direct Debit",
         required=True,
-        domain="[('state', '=', 'sent')]",
+        domain="[('state', 'in', ('sent', 'collected'))]",
     )
     company_id = fields.Many2one(related="line_id.company_id")
     currency_id = fields.Many2one(related="line_id.currency_id")
     invoice_id = fields.Many2one(related="line_id.invoice_id")
     amount = fields.Monetary(related="line_id.amount", currency_field="currency_id")
-    return_type = fields.Selection(list(RETURN_TYPES), required=True, default="return")
+    return_type = fields.Selection(
+        list(RETURN_TYPES),
+        required=True,
+        compute="_compute_return_type",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="A reject comes before the collection date, a return on or after it.",
+    )
     reason_code = fields.Selection(
         [(code, label) for code, label, _action in REASON_CODES],
         "Reason",
@@ -38,6 +47,15 @@ class SepaReturnWizard(models.TransientModel):
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
     )
     reason_effect = fields.Char(compute="_compute_reason_effect")
+
+    @api.depends("line_id", "date_return")
+    def _compute_return_type(self):
+        for wizard in self:
+            if wizard.return_type == "refund":
+                continue
+            settled = wizard.line_id.date_collection
+            early = settled and wizard.date_return and wizard.date_return < settled
+            wizard.return_type = "reject" if early else "return"
 
     @api.depends("reason_code", "company_id")
     def _compute_reason_effect(self):
@@ -62,7 +80,7 @@ class SepaReturnWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         line = self.line_id
-        if line.state != "sent" or not line.payment_id:
+        if line.state not in ("sent", "collected") or not line.payment_id:
             raise UserError(
                 self.env._(
                     "Only a collected direct debit can be returned; %(debit)s is not.",
@@ -75,15 +93,7 @@ class SepaReturnWizard(models.TransientModel):
             raise UserError(
                 self.env._("Choose the expense account the bank fees are booked on.")
             )
-        if self.date_return < line.date_collection - timedelta(days=5):
-            raise UserError(
-                self.env._(
-                    "The return date %(date)s is long before the collection date "
-                    "%(collection)s: check it.",
-                    date=self.date_return,
-                    collection=line.date_collection,
-                )
-            )
+        self._check_date_return()
         reversal = self._reverse_payment()
         fee_move = self._book_fees()
         line.write(
@@ -99,6 +109,41 @@ class SepaReturnWizard(models.TransientModel):
         )
         self._apply_to_mandate()
         return True
+
+    def _check_date_return(self):
+        """Raise unless the bank can have reported the R-transaction on its date: a
+        reject before the collection (settlement) date, a return or refund on or
+        after it, and none in the future."""
+        line = self.line_id
+        values = {
+            "date": format_date(self.env, self.date_return),
+            "collection": format_date(self.env, line.date_collection),
+            "debit": line.end_to_end_id,
+        }
+        if self.date_return > fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "The return date %(date)s of %(debit)s is in the future: enter "
+                    "the date the bank reports.",
+                    **values,
+                )
+            )
+        if self.return_type == "reject" and self.date_return > line.date_collection:
+            raise UserError(
+                self.env._(
+                    "%(debit)s was collected on %(collection)s: what the bank reports "
+                    "on %(date)s comes after the settlement, record it as a return.",
+                    **values,
+                )
+            )
+        if self.return_type != "reject" and self.date_return < line.date_collection:
+            raise UserError(
+                self.env._(
+                    "%(debit)s is collected on %(collection)s: what the bank reports "
+                    "on %(date)s comes before the settlement, record it as a reject.",
+                    **values,
+                )
+            )
 
     def _reverse_payment(self):
         """Cancel the payment with a reversal entry: the invoice is open again."""
@@ -183,9 +228,8 @@ class SepaReturnWizard(models.TransientModel):
             date=self.date_return,
             reason=reason,
         )
-        if self.return_type == "reject" and line.sequence_type == "frst":
-            # The first collection never happened: the next one is a first one too.
-            mandate.sequence_state = "first"
+        if self.return_type == "reject":
+            self._restore_mandate()
         failed = False
         if action == "stop":
             if mandate.state == "valid":
@@ -213,6 +257,34 @@ class SepaReturnWizard(models.TransientModel):
         line.batch_id.message_post(body=message)
         if failed:
             self._flag_payment_failed(message)
+
+    def _restore_mandate(self):
+        """A rejected debit never reached the debtor's account: the mandate is as
+        before it, the next collection reports the same amendment, and a first or
+        one-off collection is still to come."""
+        line = self.line_id
+        mandate = line.mandate_id
+        if line.sequence_type == "frst":
+            mandate.sequence_state = "first"
+        vals = {
+            field: line[f"amendment_{field}"] or mandate[field]
+            for field in (
+                "previous_umr",
+                "previous_iban",
+                "previous_creditor_identifier",
+            )
+        }
+        vals["amendment_smnda"] = line.amendment_smnda or mandate.amendment_smnda
+        if vals["amendment_smnda"]:
+            # A bank that never saw the mandate needs SMNDA, not an original IBAN.
+            vals["previous_iban"] = False
+        mandate.write(vals)
+        if (
+            line.sequence_type == "ooff"
+            and mandate.state == "expired"
+            and mandate_action(self.reason_code) != "stop"
+        ):
+            mandate._set_state("valid")
 
     def _flag_payment_failed(self, message):
         invoice = self.line_id.invoice_id
