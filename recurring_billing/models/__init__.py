@@ -30,5 +30,6 @@ from . import recurring_subscription_sepa
 from . import recurring_subscription_addon
 from . import sepa_mandate_collection
 from . import sepa_debit_batch_file
+from . import sepa_debit_batch_send
 from . import sepa_debit_batch_reconcile
 from . import recurring_subscription_service

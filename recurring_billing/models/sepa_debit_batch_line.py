@@ -74,8 +74,16 @@ class SepaDebitBatchLine(models.Model):
         readonly=True,
         copy=False,
         check_company=True,
-        help="The bank's credit for this debit, when the batch was sent without batch "
-        "booking.",
+        help="The bank's credit for this debit: of the debit alone without batch "
+        "booking, of its payment block or of the whole file with it.",
+    )
+    return_statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        "Bank Statement Line of the Return",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The bank's debit of this returned debit and of its fee.",
     )
     return_type = fields.Selection(list(RETURN_TYPES), readonly=True, copy=False)
     return_reason_code = fields.Selection(

@@ -23,3 +23,4 @@ from . import test_sepa_reconcile_debits
 from . import test_sepa_debit_amounts
 from . import test_sepa_mandate_checks
 from . import test_sepa_settlement
+from . import test_sepa_reconcile_blocks

@@ -94,6 +94,15 @@ class SepaReturnWizard(models.TransientModel):
                 self.env._("Choose the expense account the bank fees are booked on.")
             )
         self._check_date_return()
+        if self.return_type == "reject" and line.statement_line_id:
+            raise UserError(
+                self.env._(
+                    "The bank credited %(debit)s on the statement line %(line)s: it "
+                    "was settled, record a return.",
+                    debit=line.end_to_end_id,
+                    line=line.statement_line_id.display_name,
+                )
+            )
         reversal = self._reverse_payment()
         fee_move = self._book_fees()
         line.write(
@@ -159,18 +168,26 @@ class SepaReturnWizard(models.TransientModel):
                 ),
             }
         ]
-        if not payment.is_matched:
+        if self.return_type == "reject":
+            # Never settled: the payment and its reversal cancel each other out.
             reversal = payment.move_id._reverse_moves(values, cancel=True)
         else:
-            # The collection is on the bank statement already: it keeps its match,
-            # and the reversal's outstanding line waits for the bank's debit of the
-            # return. Posted, the reversal is reconciled with the open lines of the
-            # payment: the receivable, released from the invoice first.
+            # Settled: the bank credited the debit and debits it back on a line of
+            # its own. The payment's outstanding line keeps (or waits for) the
+            # credit, the reversal's waits for the debit of the return. Posted, the
+            # reversal is reconciled with the open lines of the payment: the
+            # receivable, released from the invoice first, and the outstanding line,
+            # released again below.
             payment.move_id.line_ids.filtered(
                 lambda li: li.account_id == payment.destination_account_id
             ).remove_move_reconcile()
             reversal = payment.move_id._reverse_moves(values)
             reversal.action_post()
+            reversal.line_ids.filtered(
+                lambda li: li.account_id == payment.outstanding_account_id
+            ).matched_debit_ids.filtered(
+                lambda partial: partial.debit_move_id.move_id == payment.move_id
+            ).unlink()
         payment.action_reject()
         return reversal
 
