@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.sepa_banks import same_bank
 from ..engine.sepa_ids import validate_bic, validate_sepa_iban
 from ..engine.sepa_returns import REASON_CODES
 from ..engine.sepa_text import check_umr
@@ -280,43 +279,6 @@ class SepaMandate(models.Model):
                     umr=name,
                 )
             )
-
-    def _remember_amendment(self, vals):
-        """Keep the reference and account of collected mandates that ``vals`` changes,
-        for the next collection to report them; the first value changed is kept."""
-        new_bank = self.env["res.partner.bank"].browse(vals.get("partner_bank_id"))
-        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
-            if (
-                "name" in vals
-                and vals["name"] != mandate.name
-                and not mandate.previous_umr
-            ):
-                mandate.previous_umr = mandate.name
-            old_bank = mandate.partner_bank_id
-            if new_bank and new_bank != old_bank:
-                mandate._remember_account_change(
-                    old_bank.sanitized_acc_number,
-                    old_bank.bank_bic,
-                    new_bank.sanitized_acc_number,
-                    new_bank.bank_bic,
-                )
-
-    def _remember_account_change(self, old_iban, old_bic, new_iban, new_bic):
-        """Record that the collected mandates move from the account ``old_iban`` to
-        ``new_iban``: the next collection gives the original IBAN when the new
-        account is at the same bank, SMNDA when it is at another one."""
-        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
-            if mandate.amendment_smnda:
-                # Another bank already: the original account stays unknown to it.
-                continue
-            original = mandate.previous_iban or old_iban
-            original_bic = False if mandate.previous_iban else old_bic
-            if new_iban == original:
-                mandate.previous_iban = False
-            elif same_bank(original, original_bic, new_iban, new_bic):
-                mandate.previous_iban = original
-            else:
-                mandate.write({"previous_iban": False, "amendment_smnda": True})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

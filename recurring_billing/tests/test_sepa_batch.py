@@ -88,6 +88,28 @@ class TestSepaDebitBatch(SepaCommon):
         )
         self.assertEqual(root.findtext(".//p:PmtTpInf/p:SeqTp", namespaces=ns), "RCUR")
 
+    def test_core_and_b2b_debits_are_separate_blocks_of_one_file(self):
+        business = self.env["res.partner"].create({"name": "Business customer"})
+        self._mandate(business, self._bank_account(business, OTHER_IBAN), scheme="b2b")
+        self._invoice(100.0, date(2026, 3, 10))
+        self._invoice(70.0, date(2026, 3, 10), partner=business)
+        batch = self._batch(date(2026, 3, 31))
+        batch.action_select_invoices()
+        batch.action_generate()
+        root, ns = parse(batch.attachment_id.raw)
+        blocks = {
+            block.findtext("p:PmtTpInf/p:LclInstrm/p:Cd", namespaces=ns): (
+                block.findtext("p:ReqdColltnDt", namespaces=ns),
+                block.findtext("p:CtrlSum", namespaces=ns),
+            )
+            for block in root.iterfind(".//p:PmtInf", ns)
+        }
+        # Same collection date and sequence type, two schemes: two blocks.
+        self.assertEqual(
+            blocks,
+            {"CORE": ("2026-03-16", "100.00"), "B2B": ("2026-03-16", "70.00")},
+        )
+
     def test_collect_selected_invoices(self):
         first = self._invoice(100.0, date(2026, 3, 10))
         second = self._invoice(40.0, date(2026, 4, 30))
