@@ -26,6 +26,7 @@ from . import account_move_sepa
 from . import sepa_mandate
 from . import sepa_debit_batch
 from . import sepa_debit_batch_line
+from . import sepa_debit_batch_line_return
 from . import recurring_subscription_sepa
 from . import recurring_subscription_addon
 from . import sepa_mandate_collection

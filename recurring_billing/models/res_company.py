@@ -2,14 +2,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine.sepa_calendar import PRENOTIFICATION_DAYS
-from ..engine.sepa_file import DEFAULT_VERSION
+from ..engine.sepa_file import DEFAULT_VERSION, FILE_VERSION_SELECTION
 from ..engine.sepa_ids import validate_creditor_identifier
 
 SEPA_SCHEMES = [("core", "CORE (consumers)"), ("b2b", "B2B (businesses)")]
-SEPA_FILE_VERSIONS = [
-    ("pain.008.001.08", "pain.008.001.08 (EPC standard since 2024)"),
-    ("pain.008.001.02", "pain.008.001.02 (banks that still require it)"),
-]
 SEPA_RECONCILE_MODES = [
     ("sent", "On the collection date"),
     ("statement", "At bank statement matching"),
@@ -29,7 +25,7 @@ class ResCompany(models.Model):
         SEPA_SCHEMES, "Default SEPA Scheme", default="core", required=True
     )
     sepa_file_version = fields.Selection(
-        SEPA_FILE_VERSIONS,
+        FILE_VERSION_SELECTION,
         "SEPA File Version",
         default=DEFAULT_VERSION,
         required=True,

@@ -4,8 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date, earliest_collection_date
+from ..engine.sepa_file import FILE_VERSION_SELECTION
 from ..engine.sepa_text import E2E_ID_MAX, sanitize
-from .res_company import SEPA_FILE_VERSIONS
 from .sepa_debit_batch_line import PENDING_STATES
 from .tools import check_state
 
@@ -65,7 +65,7 @@ class SepaDebitBatch(models.Model):
         "date, once the pre-notification period has passed.",
     )
     file_version = fields.Selection(
-        SEPA_FILE_VERSIONS,
+        FILE_VERSION_SELECTION,
         required=True,
         compute="_compute_file_settings",
         store=True,

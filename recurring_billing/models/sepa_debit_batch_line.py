@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..engine.sepa_ids import AMOUNT_MAX
-from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES
+from ..engine.sepa_returns import REASON_CODE_SELECTION, RETURN_TYPES
 
 # The debits that hold their invoice and their mandate: waiting to be sent, sent and
 # waiting for their settlement date, or collected.
@@ -87,7 +87,7 @@ class SepaDebitBatchLine(models.Model):
     )
     return_type = fields.Selection(list(RETURN_TYPES), readonly=True, copy=False)
     return_reason_code = fields.Selection(
-        [(code, label) for code, label, _action in REASON_CODES],
+        REASON_CODE_SELECTION,
         "Return Reason",
         readonly=True,
         copy=False,

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_ids import validate_bic, validate_sepa_iban
-from ..engine.sepa_returns import REASON_CODES
+from ..engine.sepa_returns import REASON_CODE_SELECTION
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
 from .tools import check_state
@@ -127,7 +127,7 @@ class SepaMandate(models.Model):
         help="The bank rejected or returned the last debit sent under this mandate.",
     )
     return_reason_code = fields.Selection(
-        [(code, label) for code, label, _action in REASON_CODES],
+        REASON_CODE_SELECTION,
         "Last Return Reason",
         compute="_compute_last_return",
     )

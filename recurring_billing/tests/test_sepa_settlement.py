@@ -87,6 +87,22 @@ class TestSepaSettlement(SepaCommon):
         self.assertEqual(self.invoice.payment_state, "not_paid")
         self.assertTrue(self.mandate.payment_returned)
 
+    def test_return_recorded_over_rpc_with_ids_and_an_iso_date(self):
+        fee_account = self.company_data["default_account_expense"]
+        with freeze_time("2026-03-02"):
+            line = self._collect()
+        with freeze_time("2026-03-20"):
+            with self.assertRefused(UserError, "Unknown SEPA return reason code"):
+                line.record_return("return", "XX99", "2026-03-19")
+            self.assertIs(
+                line.record_return("return", "AC04", "2026-03-19", 2.5, fee_account.id),
+                True,
+            )
+        self.assertEqual(line.state, "returned")
+        self.assertEqual(line.date_return, date(2026, 3, 19))
+        self.assertEqual(line.return_fee, 2.5)
+        self.assertEqual(self.mandate.state, "revoked")
+
     def test_reject_dated_after_settlement_is_refused(self):
         with freeze_time("2026-03-02"):
             line = self._collect()
