@@ -93,10 +93,18 @@ class SepaDebitBatchLine(models.Model):
         copy=False,
     )
     # The amendment the debit reported, given back to the mandate if it is rejected.
-    amendment_previous_umr = fields.Char(readonly=True, copy=False)
-    amendment_previous_iban = fields.Char(readonly=True, copy=False)
-    amendment_previous_creditor_identifier = fields.Char(readonly=True, copy=False)
-    amendment_smnda = fields.Boolean(readonly=True, copy=False)
+    amendment_previous_umr = fields.Char(
+        "Reported Previous Reference", readonly=True, copy=False
+    )
+    amendment_previous_iban = fields.Char(
+        "Reported Previous IBAN", readonly=True, copy=False
+    )
+    amendment_previous_creditor_identifier = fields.Char(
+        "Reported Previous Creditor Identifier", readonly=True, copy=False
+    )
+    amendment_smnda = fields.Boolean(
+        "Reported Change of Bank", readonly=True, copy=False
+    )
     date_return = fields.Date("Return Date", readonly=True, copy=False)
     return_fee = fields.Monetary(
         "Bank Fees", currency_field="currency_id", readonly=True, copy=False

@@ -22,7 +22,9 @@ class SepaDebitBatch(models.Model):
         help="The credit of the bank for all the debits of the file, when it booked "
         "them on one line.",
     )
-    has_return_to_match = fields.Boolean(compute="_compute_has_return_to_match")
+    has_return_to_match = fields.Boolean(
+        "Return to Match", compute="_compute_has_return_to_match"
+    )
 
     def _compute_has_return_to_match(self):
         for batch in self:

@@ -250,7 +250,7 @@ class SepaMandate(models.Model):
         ):
             raise UserError(
                 self.env._(
-                    "The state of a mandate follows its life: Use the buttons of the "
+                    "The state of a mandate follows its life: use the buttons of the "
                     "mandate (Validate, Revoke, Cancel, Back to draft) to change it. A "
                     "revoked or expired mandate cannot be valid again: have the "
                     "customer sign a new one."

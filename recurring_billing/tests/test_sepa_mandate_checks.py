@@ -114,11 +114,11 @@ class TestSepaMandateChecks(SepaCommon):
 
     def test_revoked_mandate_written_back_to_valid_is_refused(self):
         self.mandate.action_revoke()
-        with self.assertRefused(UserError, "Use the buttons of the mandate"):
+        with self.assertRefused(UserError, "use the buttons of the mandate"):
             self.mandate.write({"state": "valid"})
         self.assertEqual(self.mandate.state, "revoked")
         draft = self._mandate(self.customer, self.customer_bank, validate=False)
-        with self.assertRefused(UserError, "Use the buttons of the mandate"):
+        with self.assertRefused(UserError, "use the buttons of the mandate"):
             draft.write({"state": "valid"})
         self.assertEqual(draft.state, "draft")
 

@@ -9,13 +9,16 @@ class SepaStatementMatchWizardLine(models.TransientModel):
         "sepa.statement.match.wizard", required=True, ondelete="cascade"
     )
     kind = fields.Selection(
-        [("credit", "Credit"), ("return", "Return")], required=True, readonly=True
+        [("credit", "Credit"), ("return", "Return")],
+        "Booking",
+        required=True,
+        readonly=True,
     )
     name = fields.Char("Booked For", readonly=True)
     debit_line_ids = fields.Many2many(
         "sepa.debit.batch.line", string="Debits", required=True, readonly=True
     )
-    partner_id = fields.Many2one("res.partner", compute="_compute_debit")
+    partner_id = fields.Many2one("res.partner", "Customer", compute="_compute_debit")
     invoice_id = fields.Many2one("account.move", compute="_compute_debit")
     company_id = fields.Many2one(related="wizard_id.company_id")
     journal_id = fields.Many2one(related="wizard_id.journal_id")
