@@ -246,6 +246,12 @@ def test_invalid_debtor_iban_names_the_debit():
         build_pain008(CREDITOR, [debit(1), debit(2, debtor_iban="DE00123")])
 
 
+def test_debtor_iban_outside_sepa_names_the_debit():
+    debits = [debit(1), debit(2, debtor_iban="TR330006100519786457841326")]
+    with pytest.raises(ValueError, match="Debit 'INV-2026-0002'.*outside the SEPA"):
+        build_pain008(CREDITOR, debits)
+
+
 def test_fraction_of_a_cent_is_refused():
     with pytest.raises(ValueError, match="fractions of a cent"):
         build_pain008(CREDITOR, [debit(1, amount=Decimal("9.999"))])

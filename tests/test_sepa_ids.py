@@ -10,6 +10,7 @@ from recurring_billing.engine.sepa_ids import (
     validate_bic,
     validate_creditor_identifier,
     validate_iban,
+    validate_sepa_iban,
 )
 
 
@@ -75,6 +76,20 @@ def test_german_iban_one_digit_short_is_refused_despite_right_check_digits():
 def test_empty_iban_is_refused():
     with pytest.raises(ValueError, match="IBAN is empty"):
         validate_iban(None)
+
+
+def test_iban_of_a_sepa_country_outside_the_eu_is_accepted():
+    assert validate_sepa_iban("CH93 0076 2011 6238 5295 7") == "CH9300762011623852957"
+
+
+def test_valid_iban_of_a_country_outside_sepa_is_refused():
+    with pytest.raises(ValueError, match="TR.*outside the SEPA area"):
+        validate_sepa_iban("TR330006100519786457841326")
+
+
+def test_invalid_iban_is_refused_before_its_country_is_looked_at():
+    with pytest.raises(ValueError, match="check digits"):
+        validate_sepa_iban("DE89370400440532013001")
 
 
 def test_bic_of_8_and_11_characters_is_valid():

@@ -28,6 +28,7 @@ from .sepa_ids import (
     validate_bic,
     validate_creditor_identifier,
     validate_iban,
+    validate_sepa_iban,
 )
 from .sepa_text import (
     E2E_ID_MAX,
@@ -40,8 +41,20 @@ from .sepa_text import (
 
 SCHEMES = ("CORE", "B2B")
 SEQUENCE_TYPES = ("FRST", "RCUR", "FNAL", "OOFF")
-# The pain.008 versions whose XSD sepaxml ships; .001.08 is the EPC standard since 2024.
-SUPPORTED_VERSIONS = tuple(f"pain.008.001.{n}" for n in ("02", "08", "09", "10"))
+# (version, label, offered): the pain.008 versions whose XSD sepaxml ships. The
+# settings offer .001.08, the EPC standard since 2024, and .001.02 for the banks that
+# still require it; .09 and .10 are written for the callers of the engine only.
+FILE_VERSIONS = (
+    ("pain.008.001.08", "pain.008.001.08 (EPC standard since 2024)", True),
+    ("pain.008.001.02", "pain.008.001.02 (banks that still require it)", True),
+    ("pain.008.001.09", "pain.008.001.09", False),
+    ("pain.008.001.10", "pain.008.001.10", False),
+)
+SUPPORTED_VERSIONS = tuple(version for version, _label, _offered in FILE_VERSIONS)
+# The choice of a file version in the settings and on a batch.
+FILE_VERSION_SELECTION = [
+    (version, label) for version, label, offered in FILE_VERSIONS if offered
+]
 DEFAULT_VERSION = "pain.008.001.08"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -182,7 +195,7 @@ def _payment(debit: Debit) -> dict:
             SEQUENCE_TYPES.index(debit.sequence_type),
         ),
         "name": _name(debit.debtor_name, "debtor name"),
-        "iban": validate_iban(debit.debtor_iban),
+        "iban": validate_sepa_iban(debit.debtor_iban),
         "bic": validate_bic(debit.debtor_bic) if debit.debtor_bic else None,
         "amount": str(amount),
         "cents": int(amount.scaleb(2)),

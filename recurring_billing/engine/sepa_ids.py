@@ -5,6 +5,8 @@ two decimals) or raises ``ValueError`` with a sentence a user can act on.
 
 >>> validate_creditor_identifier("de98 zzz 09999999999")
 'DE98ZZZ09999999999'
+>>> validate_sepa_iban("CH93 0076 2011 6238 5295 7")
+'CH9300762011623852957'
 >>> check_amount(Decimal("12.5"))
 Decimal('12.50')
 """
@@ -26,6 +28,18 @@ from stdnum.util import get_cc_module
 
 AMOUNT_MAX = Decimal("999999999.99")
 CURRENCY = "EUR"
+# The geographical scope of the SEPA schemes (EPC409-09, 41 countries since May 2025):
+# the EU, the EEA, Switzerland, the United Kingdom, Monaco, San Marino, Andorra, the
+# Vatican, Albania, Montenegro, Moldova, North Macedonia and Serbia, and Gibraltar,
+# whose accounts have IBANs of their own (the other territories use their country's).
+SEPA_COUNTRIES = frozenset(
+    {
+        *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR"),
+        *("HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO"),
+        *("SE", "SI", "SK", "IS", "LI", "NO", "CH", "GB", "MC", "SM", "AD", "VA"),
+        *("AL", "ME", "MD", "MK", "RS", "GI"),
+    }
+)
 
 _CENT = Decimal("0.01")
 # Country code, check digits, creditor business code, national identifier (EPC262-08):
@@ -119,6 +133,20 @@ def validate_iban(value: str) -> str:
         return iban.validate(value)
     except ValidationError as error:
         raise ValueError(f"{value!r} is not a valid IBAN: {_reason(error)}.") from error
+
+
+def validate_sepa_iban(value: str) -> str:
+    """Return the IBAN ``value`` in compact form if it is valid and of a SEPA country.
+
+    :raises ValueError: when the IBAN is empty, invalid or of a country outside SEPA.
+    """
+    number = validate_iban(value)
+    if number[:2] not in SEPA_COUNTRIES:
+        raise ValueError(
+            f"{value!r} is an IBAN of {number[:2]}, outside the SEPA area: SEPA Direct "
+            "Debits collect from accounts in SEPA countries only."
+        )
+    return number
 
 
 def validate_bic(value: str) -> str:

@@ -39,6 +39,9 @@ REASON_CODES = (
     ("SL01", "SL01 - Specific service offered by the debtor bank", "manual"),
 )
 
+# The choice of a reason code on a debit, a mandate and the return form.
+REASON_CODE_SELECTION = [(code, label) for code, label, _action in REASON_CODES]
+
 _ACTIONS = {code: action for code, _label, action in REASON_CODES}
 
 

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine.sepa_calendar import collection_date
+from .sepa_debit_batch_line import PENDING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class AccountMove(models.Model):
             (
                 "sepa_line_ids",
                 "not any",
-                [("state", "in", ("draft", "sent"))],
+                [("state", "in", PENDING_STATES)],
             ),
         ]
 

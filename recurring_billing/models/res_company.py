@@ -2,16 +2,12 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine.sepa_calendar import PRENOTIFICATION_DAYS
-from ..engine.sepa_file import DEFAULT_VERSION
+from ..engine.sepa_file import DEFAULT_VERSION, FILE_VERSION_SELECTION
 from ..engine.sepa_ids import validate_creditor_identifier
 
 SEPA_SCHEMES = [("core", "CORE (consumers)"), ("b2b", "B2B (businesses)")]
-SEPA_FILE_VERSIONS = [
-    ("pain.008.001.08", "pain.008.001.08 (EPC standard since 2024)"),
-    ("pain.008.001.02", "pain.008.001.02 (banks that still require it)"),
-]
 SEPA_RECONCILE_MODES = [
-    ("sent", "When the batch is sent"),
+    ("sent", "On the collection date"),
     ("statement", "At bank statement matching"),
 ]
 
@@ -29,7 +25,7 @@ class ResCompany(models.Model):
         SEPA_SCHEMES, "Default SEPA Scheme", default="core", required=True
     )
     sepa_file_version = fields.Selection(
-        SEPA_FILE_VERSIONS,
+        FILE_VERSION_SELECTION,
         "SEPA File Version",
         default=DEFAULT_VERSION,
         required=True,
@@ -68,9 +64,9 @@ class ResCompany(models.Model):
         "Reconcile Direct Debits",
         default="sent",
         required=True,
-        help="When the invoices of a debit batch are marked paid: as soon as the "
-        "batch is confirmed as sent to the bank, or only once the bank statement line "
-        "of the collection is matched with the batch.",
+        help="When the invoices of a debit batch are marked paid: on the collection "
+        "date of their debits, once the batch was sent to the bank, or only once the "
+        "bank statement line of the collection is matched with the batch.",
     )
     sepa_retry_max = fields.Integer(
         "SEPA Retries after Insufficient Funds",

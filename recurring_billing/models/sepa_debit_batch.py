@@ -4,8 +4,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date, earliest_collection_date
+from ..engine.sepa_file import FILE_VERSION_SELECTION
 from ..engine.sepa_text import E2E_ID_MAX, sanitize
-from .res_company import SEPA_FILE_VERSIONS
+from .sepa_debit_batch_line import PENDING_STATES
 from .tools import check_state
 
 
@@ -64,7 +65,7 @@ class SepaDebitBatch(models.Model):
         "date, once the pre-notification period has passed.",
     )
     file_version = fields.Selection(
-        SEPA_FILE_VERSIONS,
+        FILE_VERSION_SELECTION,
         required=True,
         compute="_compute_file_settings",
         store=True,
@@ -191,6 +192,7 @@ class SepaDebitBatch(models.Model):
             invoices = self.env["account.move"].search(
                 domain, order="invoice_date_due, id"
             )
+            invoices = self._skip_used_one_off_mandates(invoices, vals_list)
             if not invoices:
                 raise UserError(
                     self.env._(
@@ -205,6 +207,35 @@ class SepaDebitBatch(models.Model):
         self.env["sepa.debit.batch.line"].create(vals_list)
         self._update_lines()
         return True
+
+    def _skip_used_one_off_mandates(self, invoices, vals_list):
+        """``invoices`` but those a one-off mandate cannot collect any more: it
+        authorises one collection, given to the first invoice due."""
+        used = set(
+            self.env["sepa.debit.batch.line"]
+            .search(
+                [
+                    ("mandate_type", "=", "oneoff"),
+                    ("state", "in", PENDING_STATES),
+                    (
+                        "mandate_id",
+                        "in",
+                        invoices.commercial_partner_id.sepa_mandate_ids.ids,
+                    ),
+                ]
+            )
+            .mandate_id.ids
+        )
+        used.update(vals["mandate_id"] for vals in vals_list)
+        kept = invoices.browse()
+        for invoice in invoices:
+            mandate = invoice._sepa_mandate()
+            if mandate.mandate_type == "oneoff":
+                if mandate.id in used:
+                    continue
+                used.add(mandate.id)
+            kept |= invoice
+        return kept
 
     def _prepare_line_vals(self, invoice):
         self.ensure_one()
@@ -256,11 +287,13 @@ class SepaDebitBatch(models.Model):
         check_state(self, ("generated",), self.env._("reset to draft"))
         self.attachment_id.unlink()
         self.state = "draft"
+        return True
 
     def action_cancel(self):
         check_state(self, ("draft", "generated"), self.env._("cancelled"))
         self.line_ids.state = "cancelled"
         self.state = "cancelled"
+        return True
 
     def _add_lines(self, invoices):
         """Add the chosen ``invoices`` to the draft batch; they are checked like the

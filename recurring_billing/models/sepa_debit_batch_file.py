@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 from odoo import models
-from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_amount
 
 from ..engine.sepa_file import Creditor, Debit, build_pain008
 from ..engine.sepa_text import sanitize
@@ -26,6 +26,7 @@ class SepaDebitBatch(models.Model):
                         "%(batch)s has no debit: add invoices first.", batch=batch.name
                     )
                 )
+            lines = batch._follow_residuals(lines)
             batch._check_date_collection()
             lines._check_collectable()
             batch._update_lines()
@@ -33,6 +34,42 @@ class SepaDebitBatch(models.Model):
             batch.state = "generated"
             batch._prenotify(lines)
         return True
+
+    def _follow_residuals(self, lines):
+        """Make the debits ``lines`` collect no more than what is left to pay on
+        their invoices; the debits of invoices paid meanwhile leave the batch.
+        Return the debits left."""
+        self.ensure_one()
+        paid = lines.filtered(
+            lambda li: (
+                li.invoice_id.state == "posted"
+                and li.currency_id.is_zero(li.invoice_id.amount_residual)
+            )
+        )
+        if paid == lines:
+            raise ValidationError(
+                self.env._(
+                    "Every invoice of %(batch)s was paid since it was added: there is "
+                    "nothing left to collect. Cancel the batch.",
+                    batch=self.name,
+                )
+            )
+        for line in paid:
+            self.message_post(
+                body=self.env._(
+                    "Invoice %(invoice)s was paid since it was added: its debit of "
+                    "%(amount)s leaves the batch.",
+                    invoice=line.invoice_id.name,
+                    amount=format_amount(self.env, line.amount, line.currency_id),
+                )
+            )
+        paid.unlink()
+        lines -= paid
+        for line in lines:
+            residual = line.invoice_id.amount_residual
+            if line.currency_id.compare_amounts(line.amount, residual) > 0:
+                line.amount = residual
+        return lines
 
     def _attach_file(self, lines):
         """Build the pain.008 file collecting ``lines``, validated, and attach it to

@@ -1,8 +1,16 @@
+from decimal import Decimal
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
-from ..engine.sepa_returns import REASON_CODES, RETURN_TYPES
+from ..engine.sepa_ids import AMOUNT_MAX
+from ..engine.sepa_returns import REASON_CODE_SELECTION, RETURN_TYPES
+
+# The debits that hold their invoice and their mandate: waiting to be sent, sent and
+# waiting for their settlement date, or collected.
+PENDING_STATES = ("draft", "sent", "collected")
+CRON_BATCH_SIZE = 500
 
 
 class SepaDebitBatchLine(models.Model):
@@ -33,6 +41,7 @@ class SepaDebitBatchLine(models.Model):
     mandate_id = fields.Many2one(
         "sepa.mandate", required=True, ondelete="restrict", index=True
     )
+    mandate_type = fields.Selection(related="mandate_id.mandate_type", store=True)
     currency_id = fields.Many2one(related="invoice_id.currency_id", store=True)
     amount = fields.Monetary(currency_field="currency_id", required=True)
     end_to_end_id = fields.Char("End-to-End Id", required=True, readonly=True)
@@ -43,14 +52,18 @@ class SepaDebitBatchLine(models.Model):
     state = fields.Selection(
         [
             ("draft", "To Send"),
-            ("sent", "Collected"),
-            ("returned", "Returned"),
+            ("sent", "Sent"),
+            ("collected", "Collected"),
+            ("returned", "Payment Returned"),
             ("cancelled", "Cancelled"),
         ],
         required=True,
         default="draft",
         copy=False,
         index=True,
+        help="Sent: the file went to the bank, the debit waits for its collection "
+        "date. Collected: the collection date has come. Payment Returned: the bank "
+        "rejected the debit before its collection date, or returned it after.",
     )
     payment_id = fields.Many2one(
         "account.payment", readonly=True, copy=False, check_company=True
@@ -61,15 +74,36 @@ class SepaDebitBatchLine(models.Model):
         readonly=True,
         copy=False,
         check_company=True,
-        help="The bank's credit for this debit, when the batch was sent without batch "
-        "booking.",
+        help="The bank's credit for this debit: of the debit alone without batch "
+        "booking, of its payment block or of the whole file with it.",
+    )
+    return_statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        "Bank Statement Line of the Return",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The bank's debit of this returned debit and of its fee.",
     )
     return_type = fields.Selection(list(RETURN_TYPES), readonly=True, copy=False)
     return_reason_code = fields.Selection(
-        [(code, label) for code, label, _action in REASON_CODES],
+        REASON_CODE_SELECTION,
         "Return Reason",
         readonly=True,
         copy=False,
+    )
+    # The amendment the debit reported, given back to the mandate if it is rejected.
+    amendment_previous_umr = fields.Char(
+        "Reported Previous Reference", readonly=True, copy=False
+    )
+    amendment_previous_iban = fields.Char(
+        "Reported Previous IBAN", readonly=True, copy=False
+    )
+    amendment_previous_creditor_identifier = fields.Char(
+        "Reported Previous Creditor Identifier", readonly=True, copy=False
+    )
+    amendment_smnda = fields.Boolean(
+        "Reported Change of Bank", readonly=True, copy=False
     )
     date_return = fields.Date("Return Date", readonly=True, copy=False)
     return_fee = fields.Monetary(
@@ -88,16 +122,25 @@ class SepaDebitBatchLine(models.Model):
             "CHECK(amount > 0)",
             "A SEPA Direct Debit collects an amount above zero.",
         ),
+        (
+            "amount_sepa_maximum",
+            f"CHECK(amount <= {AMOUNT_MAX})",
+            "A SEPA Direct Debit collects at most 999,999,999.99.",
+        ),
     ]
 
     def init(self):
         # An invoice is in at most one debit waiting or collected at a time, and an
         # end-to-end id identifies one debit of the creditor (retries get a suffix).
         self.env.cr.execute(
+            SQL("DROP INDEX IF EXISTS sepa_debit_batch_line_invoice_open")
+        )
+        self.env.cr.execute(
             SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_invoice_open "
+                "CREATE UNIQUE INDEX IF NOT EXISTS "
+                "sepa_debit_batch_line_invoice_pending "
                 "ON sepa_debit_batch_line (invoice_id) "
-                "WHERE state IN ('draft', 'sent')"
+                "WHERE state IN ('draft', 'sent', 'collected')"
             )
         )
         self.env.cr.execute(
@@ -107,13 +150,23 @@ class SepaDebitBatchLine(models.Model):
                 "WHERE state != 'cancelled'"
             )
         )
+        # A one-off mandate is collected once: one debit waiting or collected on it.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_oneoff_once "
+                "ON sepa_debit_batch_line (mandate_id) "
+                "WHERE mandate_type = 'oneoff' AND state IN ('draft', 'sent', 'collected')"
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
         # Checked before the insert, which the database would refuse with a less
         # helpful message.
         for vals in vals_list:
-            self._check_amount_vals(vals)
+            if "amount" in vals:
+                invoice = self.env["account.move"].browse(vals.get("invoice_id"))
+                self._check_debit_amount(vals["amount"], invoice)
             if not vals.get("mandate_id") and vals.get("invoice_id"):
                 invoice = self.env["account.move"].browse(vals["invoice_id"])
                 raise ValidationError(
@@ -125,7 +178,40 @@ class SepaDebitBatchLine(models.Model):
                     )
                 )
         self._check_not_in_other_batch(vals_list)
+        self._check_one_off_free(vals_list)
         return super().create(vals_list)
+
+    def _check_one_off_free(self, vals_list):
+        """A one-off mandate is collected once: refuse a second debit on it while
+        the first waits or is collected (the database refuses it too)."""
+        mandate_ids = [vals.get("mandate_id") for vals in vals_list]
+        one_offs = (
+            self.env["sepa.mandate"]
+            .browse(filter(None, mandate_ids))
+            .filtered(lambda m: m.mandate_type == "oneoff")
+        )
+        if not one_offs:
+            return
+        taken = self.search(
+            [("mandate_id", "in", one_offs.ids), ("state", "in", PENDING_STATES)],
+            limit=1,
+        )
+        mandate = taken.mandate_id
+        if not taken:
+            mandate = next(
+                (m for m in one_offs if mandate_ids.count(m.id) > 1), one_offs.browse()
+            )
+        if mandate:
+            raise ValidationError(
+                self.env._(
+                    "Mandate %(mandate)s is a one-off mandate: it authorises one "
+                    "collection only, and %(debit)s already uses it. Have the customer "
+                    "sign a recurrent mandate, or collect this invoice another way.",
+                    mandate=mandate.name,
+                    debit=taken.end_to_end_id
+                    or self.env._("another debit of the list"),
+                )
+            )
 
     def _check_not_in_other_batch(self, vals_list):
         """One waiting or collected debit per invoice (the unique index says it too)."""
@@ -133,7 +219,7 @@ class SepaDebitBatchLine(models.Model):
             vals["invoice_id"] for vals in vals_list if vals.get("invoice_id")
         ]
         taken = self.search(
-            [("invoice_id", "in", invoice_ids), ("state", "in", ("draft", "sent"))],
+            [("invoice_id", "in", invoice_ids), ("state", "in", PENDING_STATES)],
             limit=1,
         )
         if taken:
@@ -156,16 +242,41 @@ class SepaDebitBatchLine(models.Model):
             )
 
     def write(self, vals):
-        self._check_amount_vals(vals)
+        if "amount" in vals:
+            for line in self:
+                line._check_debit_amount(vals["amount"], line.invoice_id)
         return super().write(vals)
 
-    def _check_amount_vals(self, vals):
-        if "amount" in vals and not vals["amount"] > 0:
+    @api.model
+    def _check_debit_amount(self, amount, invoice):
+        """Raise unless a debit of ``invoice`` may collect ``amount``: above zero, at
+        most what is left to pay on the invoice and at most the SEPA maximum."""
+        if not amount > 0:
             raise ValidationError(
                 self.env._(
                     "A SEPA Direct Debit collects an amount above zero, not "
                     "%(amount)s: remove this debit.",
-                    amount=vals["amount"],
+                    amount=amount,
+                )
+            )
+        currency = invoice.currency_id
+        if invoice and currency.compare_amounts(amount, invoice.amount_residual) > 0:
+            raise ValidationError(
+                self.env._(
+                    "A debit of %(amount)s on invoice %(invoice)s would collect more "
+                    "than the %(residual)s left to pay on it: enter at most "
+                    "%(residual)s.",
+                    amount=format_amount(self.env, amount, currency),
+                    invoice=invoice.name,
+                    residual=format_amount(self.env, invoice.amount_residual, currency),
+                )
+            )
+        if Decimal(str(amount)) > AMOUNT_MAX:
+            raise ValidationError(
+                self.env._(
+                    "A debit of %(amount)s is above the SEPA maximum of "
+                    "999,999,999.99 per debit: collect this invoice another way.",
+                    amount=format_amount(self.env, amount, currency),
                 )
             )
 
@@ -236,6 +347,36 @@ class SepaDebitBatchLine(models.Model):
             )
         # One plan: the partials of all the debits are created together.
         self.env["account.move.line"]._reconcile_plan(plan)
+
+    def _mark_collected(self):
+        """The collection date of the sent debits has come: they are collected, and
+        their invoices paid if the company reconciles them without the statement."""
+        lines = self.filtered(lambda li: li.state == "sent")
+        lines.state = "collected"
+        lines.filtered(
+            lambda li: (
+                li.company_id.sepa_reconcile_mode == "sent"
+                and not li.payment_id.is_reconciled
+            )
+        )._reconcile_payment()
+
+    @api.model
+    def _cron_mark_collected(self):
+        """Mark collected the sent debits whose collection date has come.
+
+        One batch per run: the cron runner commits and runs the job again while
+        debits remain.
+        """
+        domain = [
+            ("state", "=", "sent"),
+            ("date_collection", "<=", fields.Date.context_today(self)),
+        ]
+        total = self.search_count(domain)
+        lines = self.search(domain, limit=CRON_BATCH_SIZE)
+        lines._mark_collected()
+        self.env["ir.cron"]._notify_progress(
+            done=len(lines), remaining=total - len(lines)
+        )
 
     def action_return(self):
         self.ensure_one()

@@ -1,15 +1,14 @@
-from collections import defaultdict
-
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, format_date
 
 from ..engine.sepa_text import mentions
-from .tools import check_state
+from .tools import check_state, selection_label
 
 
 class SepaDebitBatch(models.Model):
-    """Sending the batch to the bank, and matching the bank's credit with it."""
+    """Matching the bank statement lines of a sent batch: the bank's credits for its
+    debits, and its debits of the returns."""
 
     _inherit = "sepa.debit.batch"
 
@@ -20,194 +19,227 @@ class SepaDebitBatch(models.Model):
         readonly=True,
         copy=False,
         check_company=True,
-        help="The credit of the bank matched with the collected debits.",
+        help="The credit of the bank for all the debits of the file, when it booked "
+        "them on one line.",
+    )
+    has_return_to_match = fields.Boolean(
+        "Return to Match", compute="_compute_has_return_to_match"
     )
 
-    def action_confirm_sent(self):
-        """The file reached the bank: record a payment per debit and move the
-        mandates to recurring collections. The payments are reconciled with their
-        invoices now, or when the bank statement is matched if the company says so."""
-        check_state(self, ("generated",), self.env._("confirmed as sent"))
+    def _compute_has_return_to_match(self):
         for batch in self:
-            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
-            lines._check_collectable()
-            method_line = batch.journal_id._sepa_payment_method_line()
-            payments = self.env["account.payment"].create(
-                [line._prepare_payment_vals(method_line) for line in lines]
-            )
-            payments.action_post()
-            for line, payment in zip(lines, payments, strict=True):
-                line.payment_id = payment
-            if batch.reconcile_mode == "sent":
-                lines._reconcile_payment()
-            last_dates = defaultdict(list)
-            for line in lines:
-                last_dates[line.mandate_id].append(line.date_collection)
-            for mandate, days in last_dates.items():
-                mandate._register_collection(max(days))
-            lines.state = "sent"
-            batch.write(
-                {"state": "sent", "date_sent": fields.Date.context_today(batch)}
-            )
-        return True
+            batch.has_return_to_match = bool(batch._returns_to_match())
 
-    def action_view_payments(self):
-        self.ensure_one()
-        return self.line_ids.payment_id._get_records_action(
-            name=self.env._("Payments"), context={"create": False}
+    # -- What the bank books ---------------------------------------------------------
+
+    def _credited_lines(self):
+        """The debits the bank credits: sent or collected, and those returned after
+        the settlement, which the bank credited and then debited back on a line of
+        their own. A debit rejected before the settlement is never credited."""
+        return self.line_ids.filtered(
+            lambda li: (
+                li.state in ("sent", "collected")
+                or (li.state == "returned" and li.return_type != "reject")
+            )
         )
 
-    # -- Matching the bank statement -------------------------------------------------
+    def _debits_to_match(self):
+        """Credited debits whose credit on the bank statement is not matched yet."""
+        return self._credited_lines().filtered(lambda li: not li.statement_line_id)
 
-    def _collected_lines(self):
-        """The debits of the batch the bank still holds: sent and not returned."""
-        return self.line_ids.filtered(lambda li: li.state == "sent")
+    def _returns_to_match(self):
+        """Debits returned after the settlement whose return is not matched yet."""
+        return self.line_ids.filtered(
+            lambda li: (
+                li.state == "returned"
+                and li.return_type != "reject"
+                and not li.return_statement_line_id
+            )
+        )
 
-    def _amount_collected(self):
+    def _amount_to_match(self):
         self.ensure_one()
-        return self.currency_id.round(sum(self._collected_lines().mapped("amount")))
+        return self.currency_id.round(sum(self._debits_to_match().mapped("amount")))
 
-    def _statement_line_domain(self):
-        """Unreconciled statement lines of the collection journal that may be the
-        bank's credit for the batch."""
+    @api.model
+    def _block_key(self, debit):
+        """The payment information block of the file holding ``debit``, as the
+        file groups them: with batch booking the bank credits each block at once."""
+        return (debit.date_collection, debit.sequence_type, debit.mandate_id.scheme)
+
+    def _credit_groups(self):
+        """The debits waiting for their credit, grouped as the bank credits them: by
+        payment information block with batch booking, one by one without."""
+        debits = self._debits_to_match()
+        if not self.batch_booking:
+            return list(debits)
+        blocks = debits.grouped(self._block_key)
+        return [blocks[key] for key in sorted(blocks)]
+
+    def _group_label(self, kind, debits):
+        """How the bank statement names what ``debits`` are booked for."""
+        if kind == "return":
+            return self.env._("Return of %(debit)s", debit=debits.end_to_end_id)
+        if not self.batch_booking:
+            return debits.end_to_end_id
+        day, sequence_type, _scheme = self._block_key(debits[0])
+        return self.env._(
+            "%(scheme)s %(sequence)s of %(date)s: %(count)s debit(s)",
+            scheme=selection_label(debits.mandate_id[:1], "scheme"),
+            sequence=selection_label(debits[0], "sequence_type"),
+            date=format_date(self.env, day),
+            count=len(debits),
+        )
+
+    def _statement_proposals(self):
+        """What waits for the bank statement, in order, as ``(kind, debits, amount,
+        statement line)``: each credit (``kind`` "credit", of a payment block with
+        batch booking, of a debit without) and each return ("return", debited with
+        its bank fee). The statement line is the one unreconciled line of the
+        collection journal of the amount, naming the debit when one debit is booked;
+        none when there is not exactly one."""
         self.ensure_one()
-        return [
-            ("journal_id", "=", self.journal_id.id),
-            ("is_reconciled", "=", False),
-            ("amount", "=", self._amount_collected()),
+        round_ = self.currency_id.round
+        wanted = [
+            ("credit", debits, round_(sum(debits.mapped("amount"))))
+            for debits in self._credit_groups()
+        ] + [
+            ("return", debit, -round_(debit.amount + debit.return_fee))
+            for debit in self._returns_to_match()
         ]
+        candidates = self.env["account.bank.statement.line"].search(
+            [
+                ("journal_id", "=", self.journal_id.id),
+                ("is_reconciled", "=", False),
+                ("amount", "in", list({amount for _kind, _debits, amount in wanted})),
+            ]
+        )
+        by_amount = candidates.grouped(lambda st: round_(st.amount))
+        taken = set()
+        proposals = []
+        for kind, debits, amount in wanted:
+            found = by_amount.get(amount, candidates.browse())
+            if kind == "return" or not self.batch_booking:
+                found = found.filtered(
+                    lambda st, debit=debits: any(
+                        mentions(text, key)
+                        for text in (st.payment_ref, st.ref)
+                        for key in (debit.end_to_end_id, debit.invoice_id.name)
+                    )
+                )
+            if len(found) != 1 or found.id in taken:
+                found = candidates.browse()
+            taken.add(found.id)
+            proposals.append((kind, debits, amount, found))
+        return proposals
+
+    # -- Matching --------------------------------------------------------------------
 
     def action_match_statement_line(self):
         self.ensure_one()
-        check_state(self, ("sent",), self.env._("matched with a bank statement line"))
+        self._check_matchable()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "recurring_billing.sepa_statement_match_wizard_action"
         )
         action["context"] = {"default_batch_id": self.id}
         return action
 
-    def _match_statement_line(self, st_line):
-        """Reconcile the bank's credit ``st_line`` (batch booking: one credit for the
-        batch) with the payments of the collected debits, and the payments with their
-        invoices where not done yet."""
-        self.ensure_one()
+    def _check_matchable(self):
+        # A reconciled batch still waits for the bank's debits of its returns.
+        if self.state == "reconciled" and self._returns_to_match():
+            return
         check_state(self, ("sent",), self.env._("matched with a bank statement line"))
-        self._check_batch_booking(True)
-        self._check_statement_line(st_line)
-        self._check_batch_amount(st_line)
-        self._reconcile_statement_line(st_line, self._collected_lines())
-        self.write({"state": "reconciled", "statement_line_id": st_line.id})
-        self.message_post(
-            body=self.env._(
-                "Matched with the bank statement line %(line)s of %(date)s.",
-                line=st_line.display_name,
-                date=st_line.date,
-            )
-        )
 
-    def _match_debit_statement_lines(self, pairs):
-        """Without batch booking the bank credits each debit on a line of its own:
-        reconcile each ``(debit, statement line)`` of ``pairs``. The batch is
-        reconciled once every collected debit is."""
+    def _match_statement_lines(self, credits=(), returns=()):
+        """Reconcile the bank statement lines with what they book.
+
+        Each ``(debits, statement line)`` of ``credits`` is the bank's credit for a
+        payment block or the whole file (batch booking) or for one debit (without);
+        each ``(debit, statement line)`` of ``returns`` is the bank's debit of a
+        return and its fee. The payments are reconciled with their invoices where not
+        done yet; the batch is reconciled once each credited debit is.
+        """
         self.ensure_one()
-        check_state(self, ("sent",), self.env._("matched with a bank statement line"))
-        self._check_batch_booking(False)
-        if not pairs:
+        self._check_matchable()
+        if not credits and not returns:
             raise UserError(
                 self.env._(
-                    "Choose the bank statement line of at least one debit of %(batch)s.",
+                    "Choose the bank statement line of at least one credit or return "
+                    "of %(batch)s.",
                     batch=self.name,
                 )
             )
-        waiting = self._debits_to_match()
         chosen = {}
-        for debit, st_line in pairs:
+        for debits, st_line in credits:
+            self._check_credit_group(debits)
+            self._check_statement_line(st_line, debits, chosen)
+            self._check_amount(st_line, sum(debits.mapped("amount")), debits)
+        waiting = self._returns_to_match()
+        for debit, st_line in returns:
             if debit not in waiting:
                 raise UserError(
                     self.env._(
-                        "The debit %(debit)s is not waiting for its bank credit in "
-                        "%(batch)s: it is matched already, returned or not sent.",
+                        "No return of the debit %(debit)s waits for its bank "
+                        "statement line in %(batch)s: it is not returned after its "
+                        "settlement, or its return is matched already.",
                         debit=debit.display_name,
                         batch=self.name,
                     )
                 )
-            if st_line in chosen:
-                raise UserError(
-                    self.env._(
-                        "The statement line %(line)s is chosen for two debits, "
-                        "%(first)s and %(second)s: each debit has a line of its own.",
-                        line=st_line.display_name,
-                        first=chosen[st_line].display_name,
-                        second=debit.display_name,
-                    )
-                )
-            chosen[st_line] = debit
-            self._check_statement_line(st_line)
-            self._check_amount(
+            self._check_statement_line(st_line, debit, chosen)
+            self._check_amount(st_line, -(debit.amount + debit.return_fee), debit)
+        for debits, st_line in credits:
+            debits._mark_collected()
+            debits.filtered(
+                lambda li: li.state != "returned" and not li.payment_id.is_reconciled
+            )._reconcile_payment()
+            payments = debits.payment_id
+            self._reconcile_statement_line(
                 st_line,
-                debit.amount,
-                self.env._("the debit %(debit)s", debit=debit.display_name),
+                payments.move_id.line_ids.filtered(
+                    lambda aml, payments=payments: (
+                        aml.account_id in payments.outstanding_account_id
+                        and not aml.reconciled
+                    )
+                ),
             )
-        for st_line, debit in chosen.items():
-            self._reconcile_statement_line(st_line, debit)
-            debit.statement_line_id = st_line
-        left = waiting.filtered(lambda li: not li.statement_line_id)
-        if not left:
-            self.state = "reconciled"
+            debits.statement_line_id = st_line
+        for debit, st_line in returns:
+            account = debit.payment_id.outstanding_account_id
+            self._reconcile_statement_line(
+                st_line,
+                (debit.return_move_id + debit.fee_move_id).line_ids.filtered(
+                    lambda aml, account=account: (
+                        aml.account_id == account and not aml.reconciled
+                    )
+                ),
+            )
+            debit.return_statement_line_id = st_line
+        self._after_match(credits, returns)
+
+    def _after_match(self, credits, returns):
+        left = self._debits_to_match()
+        credited = self._credited_lines()
+        vals = {}
+        if credits and not left:
+            vals["state"] = "reconciled"
+        if len(credited.statement_line_id) == 1:
+            vals["statement_line_id"] = credited.statement_line_id.id
+        self.write(vals)
         self.message_post(
             body=self.env._(
-                "%(count)s debit(s) matched with their bank statement lines; "
-                "%(left)s still wait for theirs.",
-                count=len(chosen),
+                "%(count)s debit(s) matched with their bank credits and %(returns)s "
+                "return(s) with their bank debits; %(left)s debit(s) still wait for "
+                "their credit.",
+                count=sum(len(debits) for debits, _st_line in credits),
+                returns=len(returns),
                 left=len(left),
             )
         )
 
-    def _debits_to_match(self):
-        """Collected debits whose credit on the bank statement is not matched yet."""
-        return self._collected_lines().filtered(lambda li: not li.statement_line_id)
-
-    def _proposed_statement_lines(self):
-        """Each debit waiting for its credit, in order, with the one unreconciled
-        statement line of the collection journal of its amount whose label or reference
-        names it (its end-to-end id or its invoice number): none when there is not
-        exactly one."""
-        self.ensure_one()
-        debits = self._debits_to_match()
-        candidates = self.env["account.bank.statement.line"].search(
-            [
-                ("journal_id", "=", self.journal_id.id),
-                ("is_reconciled", "=", False),
-                ("amount", "in", list(set(debits.mapped("amount")))),
-            ]
-        )
-        by_amount = candidates.grouped(lambda st: self.currency_id.round(st.amount))
-        proposals = dict.fromkeys(debits, candidates.browse())
-        taken = set()
-        for debit in debits:
-            same_amount = by_amount.get(self.currency_id.round(debit.amount))
-            if not same_amount:
-                continue
-            found = same_amount.filtered(
-                lambda st, debit=debit: any(
-                    mentions(text, key)
-                    for text in (st.payment_ref, st.ref)
-                    for key in (debit.end_to_end_id, debit.invoice_id.name)
-                )
-            )
-            if len(found) == 1 and found.id not in taken:
-                proposals[debit] = found
-                taken.add(found.id)
-        return proposals
-
-    def _reconcile_statement_line(self, st_line, debits):
-        """Reconcile ``st_line`` with the payments of ``debits``, and those payments
-        with their invoices where not done yet."""
-        debits.filtered(lambda li: not li.payment_id.is_reconciled)._reconcile_payment()
-        accounts = debits.payment_id.outstanding_account_id
-        outstanding = debits.payment_id.move_id.line_ids.filtered(
-            lambda aml: aml.account_id in accounts and not aml.reconciled
-        )
+    def _reconcile_statement_line(self, st_line, outstanding):
+        """Reconcile ``st_line`` with the ``outstanding`` journal items it books."""
+        account = outstanding.account_id[:1]
         # The suspense line of the statement gives way to the outstanding account of
         # the payments, as the bank reconciliation of Odoo does. The move is written
         # directly: an accountant may edit journal items, not statement lines.
@@ -221,37 +253,78 @@ class SepaDebitBatch(models.Model):
                 + [
                     Command.create(vals)
                     for vals in st_line._prepare_move_line_default_vals(
-                        counterpart_account_id=outstanding.account_id.id
+                        counterpart_account_id=account.id
                     )
                 ],
             }
         )
         counterpart = st_line.move_id.line_ids.filtered(
-            lambda aml: aml.account_id == outstanding.account_id
+            lambda aml: aml.account_id == account
         )
         (counterpart + outstanding).reconcile()
 
-    def _check_batch_booking(self, booked):
-        if self.batch_booking == booked:
-            return
-        if booked:
+    # -- Checks ----------------------------------------------------------------------
+
+    def _check_credit_group(self, debits):
+        """Raise unless the bank credits ``debits`` on one line."""
+        waiting = self._debits_to_match()
+        if not waiting:
             raise UserError(
                 self.env._(
-                    "%(batch)s was sent without batch booking: the bank credits each "
-                    "debit on a line of its own. Match each debit with its line.",
+                    "All the debits of %(batch)s were rejected or are matched "
+                    "already: the bank has nothing more to credit for it.",
                     batch=self.name,
                 )
             )
-        raise UserError(
-            self.env._(
-                "%(batch)s was sent with batch booking: the bank credits all its "
-                "debits on one line. Match the batch with that line.",
-                batch=self.name,
+        stranger = debits - waiting
+        if stranger:
+            raise UserError(
+                self.env._(
+                    "The debit %(debit)s is not waiting for its bank credit in "
+                    "%(batch)s: it is matched already, rejected or not sent.",
+                    debit=stranger[0].display_name,
+                    batch=self.name,
+                )
             )
+        if not self.batch_booking:
+            if len(debits) > 1:
+                raise UserError(
+                    self.env._(
+                        "%(batch)s was sent without batch booking: the bank credits "
+                        "each debit on a line of its own. Match each debit with its "
+                        "line.",
+                        batch=self.name,
+                    )
+                )
+            return
+        block = waiting.filtered(
+            lambda li: self._block_key(li) == self._block_key(debits[0])
         )
+        if debits not in (waiting, block):
+            raise UserError(
+                self.env._(
+                    "%(batch)s was sent with batch booking: the bank credits each "
+                    "payment block (collection date, sequence type and scheme) on "
+                    "one line, or the whole file on one line. Match a whole block, "
+                    "or the whole file, with its line.",
+                    batch=self.name,
+                )
+            )
 
-    def _check_statement_line(self, st_line):
-        """Raise unless ``st_line`` can be the bank's credit for the batch."""
+    def _check_statement_line(self, st_line, debits, chosen):
+        """Raise unless ``st_line`` can book ``debits``: of the collection journal,
+        not reconciled, and not chosen for something else (``chosen``, updated)."""
+        if st_line in chosen:
+            raise UserError(
+                self.env._(
+                    "The statement line %(line)s is chosen twice, for %(first)s and "
+                    "%(second)s: each credit or return has a line of its own.",
+                    line=st_line.display_name,
+                    first=", ".join(chosen[st_line].mapped("display_name")),
+                    second=", ".join(debits.mapped("display_name")),
+                )
+            )
+        chosen[st_line] = debits
         if st_line.journal_id != self.journal_id:
             raise UserError(
                 self.env._(
@@ -268,43 +341,39 @@ class SepaDebitBatch(models.Model):
             raise UserError(
                 self.env._(
                     "The statement line %(line)s is already reconciled: choose the "
-                    "line of the credit for %(batch)s.",
+                    "line of the bank for %(batch)s.",
                     line=st_line.display_name,
                     batch=self.name,
                 )
             )
 
-    def _check_batch_amount(self, st_line):
-        """Raise unless ``st_line`` credits what the batch collected."""
-        amount = self._amount_collected()
-        if not amount:
-            raise UserError(
-                self.env._(
-                    "All the debits of %(batch)s were returned: the bank has nothing "
-                    "to credit for it.",
-                    batch=self.name,
-                )
-            )
-        self._check_amount(
-            st_line,
-            amount,
-            self.env._(
-                "the total of the debits collected by %(batch)s (returned debits not "
-                "counted)",
-                batch=self.name,
-            ),
-        )
-
-    def _check_amount(self, st_line, amount, what):
+    def _check_amount(self, st_line, amount, debits):
         currency = self.currency_id
-        if currency.compare_amounts(st_line.amount, amount):
-            raise UserError(
-                self.env._(
-                    "The statement line %(line)s is of %(line_amount)s, while "
-                    "%(what)s is of %(amount)s: choose the line of this credit.",
-                    line=st_line.display_name,
-                    line_amount=format_amount(self.env, st_line.amount, currency),
-                    what=what,
-                    amount=format_amount(self.env, amount, currency),
-                )
+        if not currency.compare_amounts(st_line.amount, amount):
+            return
+        if amount < 0:
+            what = self.env._(
+                "the return of %(debit)s with its bank fee", debit=debits.display_name
             )
+        elif self.batch_booking and debits == self._debits_to_match():
+            what = self.env._(
+                "the total of the debits of %(batch)s waiting for their credit "
+                "(rejected debits not counted)",
+                batch=self.name,
+            )
+        elif not self.batch_booking:
+            what = self.env._("the debit %(debit)s", debit=debits.display_name)
+        else:
+            what = self.env._(
+                "the block %(block)s", block=self._group_label("credit", debits)
+            )
+        raise UserError(
+            self.env._(
+                "The statement line %(line)s is of %(line_amount)s, while %(what)s "
+                "is of %(amount)s: choose the line of this amount.",
+                line=st_line.display_name,
+                line_amount=format_amount(self.env, st_line.amount, currency),
+                what=what,
+                amount=format_amount(self.env, amount, currency),
+            )
+        )

@@ -1,10 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.sepa_ids import validate_iban
+from ..engine.sepa_ids import validate_bic, validate_sepa_iban
+from ..engine.sepa_returns import REASON_CODE_SELECTION
 from ..engine.sepa_text import check_umr
 from .res_company import SEPA_SCHEMES
 from .tools import check_state
+
+# Marks the writes of the state made by the mandate's own methods. An object, not a
+# flag: a context sent over RPC holds JSON values, never this one.
+_STATE_CHANGE = object()
 
 
 class SepaMandate(models.Model):
@@ -117,6 +122,16 @@ class SepaMandate(models.Model):
         help="The next collection reports that the debtor moved to another bank.",
     )
     batch_line_ids = fields.One2many("sepa.debit.batch.line", "mandate_id")
+    payment_returned = fields.Boolean(
+        compute="_compute_last_return",
+        help="The bank rejected or returned the last debit sent under this mandate.",
+    )
+    return_reason_code = fields.Selection(
+        REASON_CODE_SELECTION,
+        "Last Return Reason",
+        compute="_compute_last_return",
+    )
+    date_last_return = fields.Date("Last Return", compute="_compute_last_return")
     subscription_ids = fields.One2many("recurring.subscription", "mandate_id")
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 
@@ -128,6 +143,21 @@ class SepaMandate(models.Model):
             "reference must be unique per creditor.",
         ),
     ]
+
+    @api.depends(
+        "batch_line_ids.state",
+        "batch_line_ids.return_reason_code",
+        "batch_line_ids.date_return",
+    )
+    def _compute_last_return(self):
+        for mandate in self:
+            last = mandate.batch_line_ids.filtered(
+                lambda li: li.state in ("sent", "collected", "returned")
+            ).sorted(lambda li: (li.date_collection, li.id))[-1:]
+            returned = last.state == "returned"
+            mandate.payment_returned = returned
+            mandate.return_reason_code = returned and last.return_reason_code
+            mandate.date_last_return = returned and last.date_return
 
     @api.depends("subscription_ids")
     def _compute_subscription_count(self):
@@ -160,7 +190,7 @@ class SepaMandate(models.Model):
                     )
                 )
             try:
-                validate_iban(bank.acc_number)
+                validate_sepa_iban(bank.acc_number)
             except ValueError as error:
                 raise ValidationError(
                     self.env._(
@@ -170,6 +200,20 @@ class SepaMandate(models.Model):
                         error=error,
                     )
                 ) from error
+            if bank.bank_bic:
+                try:
+                    validate_bic(bank.bank_bic)
+                except ValueError as error:
+                    raise ValidationError(
+                        self.env._(
+                            "Mandate %(mandate)s: %(error)s Correct the BIC of the bank "
+                            "%(bank)s, or leave it empty: within SEPA the IBAN is "
+                            "enough.",
+                            mandate=mandate.name,
+                            error=error,
+                            bank=bank.bank_id.display_name,
+                        )
+                    ) from error
 
     @api.constrains("date_signature", "state")
     def _check_date_signature(self):
@@ -201,6 +245,17 @@ class SepaMandate(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "state" in vals and self.env.context.get("sepa_mandate_state") is not (
+            _STATE_CHANGE
+        ):
+            raise UserError(
+                self.env._(
+                    "The state of a mandate follows its life: use the buttons of the "
+                    "mandate (Validate, Revoke, Cancel, Back to draft) to change it. A "
+                    "revoked or expired mandate cannot be valid again: have the "
+                    "customer sign a new one."
+                )
+            )
         if "name" in vals:
             for company in self.company_id:
                 self._check_name_free(vals["name"], company.id, exclude=self)
@@ -224,25 +279,6 @@ class SepaMandate(models.Model):
                     umr=name,
                 )
             )
-
-    def _remember_amendment(self, vals):
-        """Keep the reference and account of collected mandates that ``vals`` changes,
-        for the next collection to report them; the first value changed is kept."""
-        new_bank = self.env["res.partner.bank"].browse(vals.get("partner_bank_id"))
-        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
-            if (
-                "name" in vals
-                and vals["name"] != mandate.name
-                and not mandate.previous_umr
-            ):
-                mandate.previous_umr = mandate.name
-            old_bank = mandate.partner_bank_id
-            if not new_bank or new_bank == old_bank or mandate.previous_iban:
-                continue
-            if old_bank.bank_bic and new_bank.bank_bic != old_bank.bank_bic:
-                mandate.amendment_smnda = True
-            else:
-                mandate.previous_iban = old_bank.sanitized_acc_number
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -272,8 +308,14 @@ class SepaMandate(models.Model):
                         mandate=mandate.name,
                     )
                 )
-        self.state = "valid"
+        self._set_state("valid")
         self._link_waiting_subscriptions()
+        return True
+
+    def _set_state(self, state):
+        """Write ``state`` on the mandates: the one door to their state, for the
+        methods that checked the change is allowed."""
+        self.with_context(sepa_mandate_state=_STATE_CHANGE).write({"state": state})
 
     def _link_waiting_subscriptions(self):
         """Give the mandate to the customer's subscriptions paid by SEPA without one."""
@@ -300,15 +342,18 @@ class SepaMandate(models.Model):
 
     def action_revoke(self):
         check_state(self, ("valid",), self.env._("revoked"))
-        self.state = "revoked"
+        self._set_state("revoked")
+        return True
 
     def action_cancel(self):
         check_state(self, ("draft", "valid"), self.env._("cancelled"))
-        self.state = "cancelled"
+        self._set_state("cancelled")
+        return True
 
     def action_draft(self):
         check_state(self, ("cancelled",), self.env._("reset to draft"))
-        self.filtered(lambda m: not m.date_last_collection).state = "draft"
+        self.filtered(lambda m: not m.date_last_collection)._set_state("draft")
+        return True
 
     def action_view_subscriptions(self):
         self.ensure_one()

@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine.sepa_banks import same_bank
 from ..engine.sepa_file import Amendment
 from .tools import selection_label
 
@@ -80,6 +81,43 @@ class SepaMandate(models.Model):
             smnda=bool(smnda) and not previous_iban,
         )
 
+    def _remember_amendment(self, vals):
+        """Keep the reference and account of collected mandates that ``vals`` changes,
+        for the next collection to report them; the first value changed is kept."""
+        new_bank = self.env["res.partner.bank"].browse(vals.get("partner_bank_id"))
+        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
+            if (
+                "name" in vals
+                and vals["name"] != mandate.name
+                and not mandate.previous_umr
+            ):
+                mandate.previous_umr = mandate.name
+            old_bank = mandate.partner_bank_id
+            if new_bank and new_bank != old_bank:
+                mandate._remember_account_change(
+                    old_bank.sanitized_acc_number,
+                    old_bank.bank_bic,
+                    new_bank.sanitized_acc_number,
+                    new_bank.bank_bic,
+                )
+
+    def _remember_account_change(self, old_iban, old_bic, new_iban, new_bic):
+        """Record that the collected mandates move from the account ``old_iban`` to
+        ``new_iban``: the next collection gives the original IBAN when the new
+        account is at the same bank, SMNDA when it is at another one."""
+        for mandate in self.filtered(lambda m: m.sequence_state == "recurring"):
+            if mandate.amendment_smnda:
+                # Another bank already: the original account stays unknown to it.
+                continue
+            original = mandate.previous_iban or old_iban
+            original_bic = False if mandate.previous_iban else old_bic
+            if new_iban == original:
+                mandate.previous_iban = False
+            elif same_bank(original, original_bic, new_iban, new_bic):
+                mandate.previous_iban = original
+            else:
+                mandate.write({"previous_iban": False, "amendment_smnda": True})
+
     def _register_collection(self, collection_date):
         """Record a collection sent on ``collection_date``: the amendments are
         reported, the next collection is recurring, a one-off mandate is used up."""
@@ -94,9 +132,9 @@ class SepaMandate(models.Model):
                     collection_date, mandate.date_last_collection or collection_date
                 ),
             }
-            if mandate.mandate_type == "oneoff":
-                vals["state"] = "expired"
             mandate.write(vals)
+            if mandate.mandate_type == "oneoff":
+                mandate._set_state("expired")
 
     @api.model
     def _cron_expire(self):
@@ -117,7 +155,7 @@ class SepaMandate(models.Model):
         ]
         total = self.search_count(domain)
         mandates = self.search(domain, limit=CRON_BATCH_SIZE)
-        mandates.state = "expired"
+        mandates._set_state("expired")
         message = self.env._(
             "Expired: not collected for %(months)s months.", months=EXPIRY_MONTHS
         )

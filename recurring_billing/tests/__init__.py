@@ -26,3 +26,7 @@ from . import test_lifecycle_job
 from . import test_tax_included
 from . import test_access_matrix
 from . import test_ledger_access
+from . import test_sepa_debit_amounts
+from . import test_sepa_mandate_checks
+from . import test_sepa_settlement
+from . import test_sepa_reconcile_blocks

@@ -1,6 +1,8 @@
 from contextlib import contextmanager
 from datetime import date
 
+from lxml import etree
+
 from odoo import Command
 
 from .common import RecurringCommon
@@ -9,6 +11,12 @@ CREDITOR_ID = "DE98ZZZ09999999999"
 COMPANY_IBAN = "DE89370400440532013000"
 CUSTOMER_IBAN = "DE02120300000000202051"
 OTHER_IBAN = "FR1420041010050500013M02606"
+
+
+def parse(xml):
+    """The root of the pain.008 ``xml`` and the namespaces to find its elements."""
+    root = etree.fromstring(xml)
+    return root, {"p": etree.QName(root).namespace}
 
 
 class SepaCommon(RecurringCommon):

@@ -44,15 +44,17 @@ class SepaReconcileCommon(SepaCommon):
                 f.statement_line_id = st_line
         f.record.action_confirm()
 
-    def _return(self, line, code="AM04"):
-        with freeze_time("2026-03-25"):
+    def _return(self, line, code="AM04", day=date(2026, 3, 25), **values):
+        """The bank returns ``line`` on ``day``: a reject before its collection date,
+        a return after."""
+        with freeze_time(day):
             self.env["sepa.return.wizard"].create(
-                {
-                    "line_id": line.id,
-                    "reason_code": code,
-                    "date_return": date(2026, 3, 25),
-                }
+                {"line_id": line.id, "reason_code": code, "date_return": day, **values}
             ).action_confirm()
+
+    def _reject(self, line, code="AM04"):
+        """The bank rejects ``line`` before its collection date (16 March)."""
+        self._return(line, code, day=date(2026, 3, 12))
 
     def _line_of(self, batch, invoice):
         return batch.line_ids.filtered(lambda li: li.invoice_id == invoice)

@@ -2,18 +2,12 @@ import functools
 from datetime import date
 
 from freezegun import freeze_time
-from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..engine.sepa_file import validate_pain008
-from .sepa_common import CUSTOMER_IBAN, OTHER_IBAN, SepaCommon
-
-
-def parse(xml):
-    root = etree.fromstring(xml)
-    return root, {"p": etree.QName(root).namespace}
+from .sepa_common import OTHER_IBAN, SepaCommon, parse
 
 
 @tagged("post_install", "-at_install")
@@ -88,10 +82,33 @@ class TestSepaDebitBatch(SepaCommon):
         self.assertEqual(text(info + "p:MndtId"), self.mandate.name)
         self.assertEqual(text(info + "p:DtOfSgntr"), "2025-06-01")
         self.assertEqual(text(info + "p:AmdmntInd"), "true")
+        # From a German account to one at BNP in France: another bank, SMNDA.
         self.assertEqual(
-            text(info + "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:IBAN"), CUSTOMER_IBAN
+            text(info + "p:AmdmntInfDtls/p:OrgnlDbtrAcct/p:Id/p:Othr/p:Id"), "SMNDA"
         )
         self.assertEqual(root.findtext(".//p:PmtTpInf/p:SeqTp", namespaces=ns), "RCUR")
+
+    def test_core_and_b2b_debits_are_separate_blocks_of_one_file(self):
+        business = self.env["res.partner"].create({"name": "Business customer"})
+        self._mandate(business, self._bank_account(business, OTHER_IBAN), scheme="b2b")
+        self._invoice(100.0, date(2026, 3, 10))
+        self._invoice(70.0, date(2026, 3, 10), partner=business)
+        batch = self._batch(date(2026, 3, 31))
+        batch.action_select_invoices()
+        batch.action_generate()
+        root, ns = parse(batch.attachment_id.raw)
+        blocks = {
+            block.findtext("p:PmtTpInf/p:LclInstrm/p:Cd", namespaces=ns): (
+                block.findtext("p:ReqdColltnDt", namespaces=ns),
+                block.findtext("p:CtrlSum", namespaces=ns),
+            )
+            for block in root.iterfind(".//p:PmtInf", ns)
+        }
+        # Same collection date and sequence type, two schemes: two blocks.
+        self.assertEqual(
+            blocks,
+            {"CORE": ("2026-03-16", "100.00"), "B2B": ("2026-03-16", "70.00")},
+        )
 
     def test_collect_selected_invoices(self):
         first = self._invoice(100.0, date(2026, 3, 10))
@@ -165,7 +182,7 @@ class TestSepaDebitBatch(SepaCommon):
     def test_unusable_mandates_are_refused(self):
         invoice = self._invoice(100.0, date(2026, 3, 10))
         expired = self._mandate(self.customer, self.customer_bank)
-        expired.state = "expired"
+        expired._set_state("expired")
         revoked = self._mandate(self.customer, self.customer_bank)
         revoked.action_revoke()
         cancelled = self._mandate(self.customer, self.customer_bank)

@@ -120,7 +120,10 @@ class TestSepaMandate(SepaCommon):
         self.mandate._register_collection(date(2026, 1, 5))
         old_umr = self.mandate.name
         self.mandate.name = "NEW-REF-1"
-        self.mandate.partner_bank_id = self._bank_account(self.customer, OTHER_IBAN)
+        # Another account at the same bank (Bankleitzahl 12030000).
+        self.mandate.partner_bank_id = self._bank_account(
+            self.customer, "DE45120300001234567890"
+        )
         self.company.sepa_creditor_identifier = "FR72ZZZ123456"
         amendment = self.mandate._amendment()
         self.assertEqual(amendment.original_umr, old_umr)

@@ -46,9 +46,16 @@ class TestSepaReconcile(SepaReconcileCommon):
         self.assertEqual(set(payments.mapped("state")), {"paid"})
         self.assertTrue(all(payments.mapped("is_matched")))
 
-    def test_sent_mode_pays_at_sending_and_then_matches_the_bank_line(self):
+    def test_sent_mode_pays_on_the_collection_date_then_matches_the_bank_line(self):
         batch = self._collect()
+        self.assertEqual(self.first.payment_state, "not_paid")
+        # Collected on 16 and 20 March.
+        with freeze_time("2026-03-16"):
+            self.env["sepa.debit.batch.line"]._cron_mark_collected()
         self.assertEqual(self.first.payment_state, "paid")
+        self.assertEqual(self.second.payment_state, "not_paid")
+        with freeze_time("2026-03-20"):
+            self.env["sepa.debit.batch.line"]._cron_mark_collected()
         self.assertEqual(self.second.payment_state, "paid")
         self.assertFalse(any(batch.line_ids.payment_id.mapped("is_matched")))
         st_line = self._statement_line(150.5)
@@ -59,11 +66,11 @@ class TestSepaReconcile(SepaReconcileCommon):
         self.assertEqual(self.first.payment_state, "paid")
         self.assertTrue(all(batch.line_ids.payment_id.mapped("is_matched")))
 
-    def test_debit_returned_before_the_bank_credit_is_left_out(self):
+    def test_debit_rejected_before_settlement_is_left_out_of_the_credit(self):
         self.company.sepa_reconcile_mode = "statement"
         batch = self._collect()
         returned = self._line_of(batch, self.first)
-        self._return(returned)
+        self._reject(returned)
         self.assertEqual(returned.state, "returned")
         self.assertEqual(returned.payment_id.state, "rejected")
         self.assertEqual(self.first.payment_state, "not_paid")
@@ -142,13 +149,13 @@ class TestSepaReconcile(SepaReconcileCommon):
         with self.assertRefused(UserError, "is reconciled: it cannot be matched"):
             batch.action_match_statement_line()
 
-    def test_batch_with_every_debit_returned_has_nothing_to_match(self):
+    def test_batch_with_every_debit_rejected_has_nothing_to_match(self):
         self.company.sepa_reconcile_mode = "statement"
         batch = self._collect()
         for line in batch.line_ids:
-            self._return(line)
+            self._reject(line)
         st_line = self._statement_line(150.5)
-        with self.assertRefused(UserError, "were returned"):
+        with self.assertRefused(UserError, "were rejected"):
             self._match(batch, st_line)
         self.assertFalse(st_line.is_reconciled)
         self.assertEqual(batch.state, "sent")

@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -20,7 +22,7 @@ class TestSepaReconcileDebits(SepaReconcileCommon):
 
     def _proposals(self, wizard):
         return {
-            row.debit_line_id.invoice_id: row.statement_line_id
+            row.debit_line_ids.invoice_id: row.statement_line_id
             for row in wizard.line_ids
         }
 
@@ -92,9 +94,9 @@ class TestSepaReconcileDebits(SepaReconcileCommon):
         self.assertEqual(self._line_of(batch, self.second).statement_line_id, unnamed)
         self.assertEqual(self.second.payment_state, "paid")
 
-    def test_a_debit_returned_before_its_credit_is_not_waited_for(self):
+    def test_a_debit_rejected_before_its_credit_is_not_waited_for(self):
         batch = self._collect()
-        self._return(self._line_of(batch, self.first))
+        self._reject(self._line_of(batch, self.first))
         second_credit = self._credit_of(batch, self.second)
         wizard = self._wizard(batch).save()
         self.assertEqual(self._proposals(wizard), {self.second: second_credit})
@@ -108,7 +110,7 @@ class TestSepaReconcileDebits(SepaReconcileCommon):
         wrong = self._credit_of(batch, self.first, amount=99.0)
         debit = self._line_of(batch, self.first)
         with self.assertRefused(UserError, r"is of .*99\.00.* the debit .*100\.00"):
-            batch._match_debit_statement_lines([(debit, wrong)])
+            batch._match_statement_lines([(debit, wrong)])
         self.assertEqual(batch.state, "sent")
         self.assertFalse(wrong.is_reconciled)
         self.assertEqual(self.first.payment_state, "not_paid")
@@ -120,15 +122,15 @@ class TestSepaReconcileDebits(SepaReconcileCommon):
             (self._line_of(batch, self.first), credit),
             (self._line_of(batch, self.second), credit),
         ]
-        with self.assertRefused(UserError, "is chosen for two debits"):
-            batch._match_debit_statement_lines(pairs)
+        with self.assertRefused(UserError, "is chosen twice"):
+            batch._match_statement_lines(pairs)
         self.assertFalse(credit.is_reconciled)
         self.assertFalse(batch.line_ids.statement_line_id)
 
     def test_nothing_chosen_is_refused(self):
         batch = self._collect()
         wizard = self._wizard(batch).save()
-        with self.assertRefused(UserError, "at least one debit"):
+        with self.assertRefused(UserError, "at least one credit or return"):
             wizard.action_confirm()
         self.assertEqual(batch.state, "sent")
 
@@ -136,13 +138,15 @@ class TestSepaReconcileDebits(SepaReconcileCommon):
         batch = self._collect()
         total = self._statement_line(150.5)
         with self.assertRefused(UserError, "without batch booking"):
-            batch._match_statement_line(total)
+            batch._match_statement_lines([(batch.line_ids, total)])
         self.assertFalse(total.is_reconciled)
 
     def test_a_batch_sent_with_batch_booking_is_not_matched_per_debit(self):
         self.company.sepa_batch_booking = True
+        # Collected on 20 March with the second invoice: one payment block.
+        third = self._invoice(20.0, date(2026, 3, 20))
         batch = self._collect()
-        credit = self._credit_of(batch, self.first)
+        credit = self._credit_of(batch, third)
         with self.assertRefused(UserError, "with batch booking"):
-            batch._match_debit_statement_lines([(batch.line_ids[0], credit)])
+            batch._match_statement_lines([(self._line_of(batch, third), credit)])
         self.assertFalse(credit.is_reconciled)

@@ -30,6 +30,10 @@ class TestSepaReturns(SepaCommon):
         batch.action_confirm_sent()
         return batch
 
+    def _mark_collected(self):
+        """The daily job, run as its user: the debits due today are collected."""
+        self.env["sepa.debit.batch.line"].sudo()._cron_mark_collected()
+
     def _return(self, line, code, return_type="return", **values):
         wizard = (
             self.env["sepa.return.wizard"]
@@ -47,6 +51,8 @@ class TestSepaReturns(SepaCommon):
         self.assertEqual(payment.payment_method_line_id.code, "sepa_direct_debit")
         self.assertEqual(payment.amount, 30.0)
         self.assertEqual(payment.date, date(2026, 3, 16))
+        with freeze_time("2026-03-16"):
+            self._mark_collected()
         self.assertTrue(payment.is_reconciled)
         self.assertEqual(self.invoice.payment_state, "paid")
         self.assertEqual(self.mandate.sequence_state, "recurring")
@@ -78,6 +84,8 @@ class TestSepaReturns(SepaCommon):
         self.assertEqual(retry_line.end_to_end_id, f"{self.invoice.name}-2")
         # Not before the retry date and the 14 days of pre-notification.
         self.assertEqual(retry_line.date_collection, date(2026, 4, 1))
+        with freeze_time("2026-04-01"):
+            self._mark_collected()
         self.assertEqual(self.invoice.payment_state, "paid")
         self.assertEqual(self.mandate.date_last_collection, date(2026, 4, 1))
 
@@ -149,6 +157,8 @@ class TestSepaReturns(SepaCommon):
         self.env = self.env(user=accountant)
         with freeze_time("2026-03-02"):
             line = self._collect().line_ids
+        with freeze_time("2026-03-16"):
+            self._mark_collected()
         self.assertEqual(self.invoice.payment_state, "paid")
         with freeze_time("2026-03-18"):
             self._return(line.with_user(accountant), "MD07")
