@@ -252,6 +252,12 @@ class RecurringSubscription(models.Model):
         help="Mandate signed by the customer to collect this subscription's invoices "
         "by SEPA Direct Debit.",
     )
+    sepa_payment_returned = fields.Boolean(
+        "Payment Returned", related="mandate_id.payment_returned"
+    )
+    sepa_return_reason_code = fields.Selection(
+        string="Return Reason", related="mandate_id.return_reason_code"
+    )
     sepa_payment_failed = fields.Boolean(
         "Payment Failed",
         copy=False,

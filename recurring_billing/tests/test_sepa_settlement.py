@@ -75,6 +75,18 @@ class TestSepaSettlement(SepaCommon):
             self.env["sepa.debit.batch.line"]._cron_mark_collected()
         self.assertEqual(line.state, "returned")
 
+    def test_returned_debit_shows_on_the_subscription(self):
+        sub = self._subscription(
+            self.plan_basic, payment_method="sepa", mandate_id=self.mandate.id
+        )
+        self.assertFalse(sub.sepa_payment_returned)
+        with freeze_time("2026-03-02"):
+            line = self._collect()
+        with freeze_time("2026-03-05"):
+            self._wizard(line, date_return=date(2026, 3, 5)).action_confirm()
+        self.assertTrue(sub.sepa_payment_returned)
+        self.assertEqual(sub.sepa_return_reason_code, "AM04")
+
     def test_return_after_settlement_is_recorded(self):
         with freeze_time("2026-03-02"):
             line = self._collect()
