@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from .periods import Period, billing_date, period, period_index_at
+from .periods import Period, aligned_anchor, billing_date, period, period_index_at
 from .proration import CENT, prorate
 
 _ONE_DAY = timedelta(days=1)
@@ -170,6 +170,17 @@ class Schedule:
     def moved(self, **changes) -> "Schedule":
         """The same schedule with other values (a new anchor, a later ``next_index``…)."""
         return replace(self, **changes)
+
+
+def start_anchor(day: date, unit: str, aligned: bool) -> date:
+    """The anchor of periods that start on ``day``: ``day`` itself, or the first day
+    of its calendar week, month, quarter or year for a plan aligned to the calendar
+    (the first period is then billed from ``day``, prorated).
+
+    >>> start_anchor(date(2026, 2, 15), "month", aligned=True)
+    datetime.date(2026, 2, 1)
+    """
+    return aligned_anchor(day, unit) if aligned else day
 
 
 # -- Pieces ------------------------------------------------------------------------

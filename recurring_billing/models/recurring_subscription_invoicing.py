@@ -16,9 +16,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
-from ..engine.periods import aligned_anchor
-from ..engine.proration import prorate
-from ..engine.schedule import change_pieces
+from ..engine.schedule import change_pieces, span_pieces, start_anchor
 from .recurring_invoicing_job import BATCH_SIZE
 from .recurring_subscription import LIVE_STATES
 from .recurring_subscription_line import NO_PENDING
@@ -109,9 +107,7 @@ class RecurringSubscription(models.Model):
         """
         self.ensure_one()
         plan = plan or self.plan_id
-        anchor = day
-        if plan.anchor_policy == "aligned":
-            anchor = aligned_anchor(day, plan.interval_unit)
+        anchor = start_anchor(day, plan.interval_unit, plan.anchor_policy == "aligned")
         term_end = self._term_end(anchor, plan)
         return {
             "date_anchor": anchor,
@@ -324,7 +320,8 @@ class RecurringSubscription(models.Model):
         """
         self.ensure_one()
         pending = self.date_pending_change and self.date_pending_change <= period.start
-        share = self._schedule().share(period)
+        schedule = self._schedule()
+        share = schedule.share(period)
         if not (pending or share):
             return self
         if pending:
@@ -334,14 +331,18 @@ class RecurringSubscription(models.Model):
                 self.plan_id, [line._billing_values() for line in self.line_ids]
             )
         if share:
-            precision = Decimal(str(self.currency_id.rounding))
+            pieces = span_pieces(
+                [(line, line.price_subtotal) for line in view.line_ids],
+                period,
+                schedule.period(period.index),
+                Decimal(str(self.currency_id.rounding)),
+            )
+            amounts = {piece.key: piece.amount for piece in pieces}
             for line in view.line_ids:
-                amount = prorate(line.price_subtotal, *share, precision=precision)
+                amount = amounts.get(line, Decimal(0))
                 price = self._price_billing(amount, line.product_id, line.tax_ids)
                 line.update({"quantity": 1.0, "discount": 0.0, "price_unit": price})
         return view
-
-    # The invoicing file is loaded before this one: these overrides run on top of it.
 
     # -- Invoice values --------------------------------------------------------------
 
