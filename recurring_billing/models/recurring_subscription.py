@@ -530,9 +530,25 @@ class RecurringSubscription(models.Model):
                 )
             )
 
+    def _check_invoice_address(self):
+        """Raise unless the invoice address of each paid subscription is one."""
+        for sub in self.filtered(lambda sub: not sub.plan_id.is_free):
+            partner = sub.partner_invoice_id
+            if not (partner.street or partner.city):
+                raise UserError(
+                    self.env._(
+                        "The invoice address %(partner)s of %(subscription)s has no "
+                        "address: fill in its street and city.",
+                        partner=partner.display_name,
+                        subscription=sub.name,
+                    )
+                )
+
     def _check_startable(self):
-        """Raise unless these subscriptions may start paid or trial service now."""
+        """Raise unless these subscriptions may start paid or trial service now: every
+        invoice they will make must be possible."""
         self._check_billable()
+        self._check_invoice_address()
         for sub in self:
             if not sub.plan_id.active:
                 raise UserError(

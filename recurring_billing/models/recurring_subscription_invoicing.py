@@ -422,16 +422,7 @@ class RecurringSubscription(models.Model):
                     plan=self.plan_id.display_name,
                 )
             )
-        partner = self.partner_invoice_id
-        if not (partner.street or partner.city):
-            raise UserError(
-                self.env._(
-                    "The invoice address %(partner)s of %(subscription)s has no "
-                    "address: fill in its street and city.",
-                    partner=partner.display_name,
-                    subscription=self.name,
-                )
-            )
+        self._check_invoice_address()
         for line in self.line_ids:
             product = line.product_id
             if not product.active:

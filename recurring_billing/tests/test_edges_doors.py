@@ -112,3 +112,11 @@ class TestDoors(InvoicingCommon):
             sub.pricelist_id = pricelist
         self.assertEqual(sub.currency_id, currency)
         self.assertEqual(sub.line_ids.price_unit, 30.0)
+
+    def test_start_without_an_invoice_address_is_refused(self):
+        nowhere = self.env["res.partner"].create({"name": "Nowhere Ltd"})
+        sub = self._subscription(self.plan_basic, date(2026, 1, 10), partner=nowhere)
+        with self.assertRefused("Nowhere Ltd of .* has no address"):
+            sub.action_start()
+        self.assertEqual(sub.state, "draft")
+        self.assertFalse(sub.event_ids)
