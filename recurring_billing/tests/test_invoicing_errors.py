@@ -56,8 +56,12 @@ class TestInvoicingErrors(InvoicingCommon):
         self.assertEqual(len(self._invoices(subs)), 49)
 
     def test_customer_without_address_is_not_invoiced(self):
-        nowhere = self.env["res.partner"].create({"name": "Nowhere Ltd"})
+        nowhere = self.env["res.partner"].create(
+            {"name": "Nowhere Ltd", "street": "1 Lost Road"}
+        )
         sub = self._active(self.plan_basic, date(2026, 3, 1), partner=nowhere)
+        # Started with an address, which was cleared since.
+        nowhere.street = False
         with mute_logger(INVOICING_LOGGER):
             self._run_cron("2026-03-01")
         self.assertFalse(self._invoices(sub))
