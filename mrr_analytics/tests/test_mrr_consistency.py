@@ -165,7 +165,9 @@ class TestMrrConsistency(MrrCommon):
             )
 
     def test_snapshot_lines_add_up_to_the_subscription_mrr(self):
-        customer = self.env["res.partner"].create({"name": "Seats"})
+        customer = self.env["res.partner"].create(
+            {"name": "Seats", "street": "1 Road", "city": "Lille"}
+        )
         with freeze_time("2026-01-10"):
             sub = self._subscription(self.plan_pro, partner=customer)
             sub.action_start()

@@ -767,6 +767,25 @@ class RecurringSubscription(models.Model):
             }
         return True
 
+    def _register_invoices_as_data(self, module, prefix):
+        """Make the invoices of these subscriptions records of ``module`` (xml ids
+        ``<prefix>_<id>``). A data file replaying a history (demo data) bills the
+        periods due before its steps; as its records, the module's uninstallation
+        removes them before the customers and products they name."""
+        self.env["ir.model.data"].create(
+            [
+                {
+                    "module": module,
+                    "name": f"{prefix}_{move.id}",
+                    "model": "account.move",
+                    "res_id": move.id,
+                    "noupdate": True,
+                }
+                for move in self.invoice_ids
+            ]
+        )
+        return True
+
     def action_view_periods(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

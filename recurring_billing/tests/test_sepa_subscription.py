@@ -13,7 +13,9 @@ class TestSepaSubscription(SepaCommon):
         self.assertEqual(sub.state, "active")
 
     def test_start_without_mandate_is_refused(self):
-        customer = self.env["res.partner"].create({"name": "No mandate"})
+        customer = self.env["res.partner"].create(
+            {"name": "No mandate", "street": "1 Road", "city": "Lille"}
+        )
         sub = self._subscription(
             self.plan_basic, partner=customer, payment_method="sepa"
         )
