@@ -24,7 +24,9 @@ class TestMrrTaxIncluded(MrrCommon):
             name="Hosting", lst_price=120.0, taxes_id=[Command.set(tax.ids)]
         )
         plan = self._create_plan("Hosting", "HOSTING", product, 120.0)
-        customer = self.env["res.partner"].create({"name": "Hosting customer"})
+        customer = self.env["res.partner"].create(
+            {"name": "Hosting customer", "street": "1 Road", "city": "Lille"}
+        )
         with freeze_time("2026-01-10"):
             sub = self._subscription(plan, date(2026, 1, 10), customer)
             sub.action_start()
