@@ -32,7 +32,8 @@ class RecurringMrrTrackingMixin(models.AbstractModel):
                 yield self
                 return
             before = {
-                sub.id: (sub.mrr, sub.state, sub.commercial_partner_id) for sub in self
+                sub.id: (sub.mrr, sub.state, sub.commercial_partner_id, sub.currency_id)
+                for sub in self
             }
             tracked = self.with_context(**{TRACKING_KEY: True})
             yield tracked

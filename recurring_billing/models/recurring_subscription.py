@@ -63,7 +63,10 @@ class RecurringSubscription(models.Model):
     pricelist_id = fields.Many2one(
         "product.pricelist",
         check_company=True,
-        help="Prices of new lines come from this pricelist, in its currency.",
+        help="Prices of new lines come from this pricelist, in its currency. Moving a "
+        "running subscription to a pricelist in another currency prices every line again "
+        "and bills the change: the unused days are credited in the old currency and the "
+        "rest of the period is charged in the new one.",
     )
     currency_id = fields.Many2one(
         "res.currency",
@@ -339,12 +342,17 @@ class RecurringSubscription(models.Model):
     @api.depends("pricelist_id", "plan_id")
     def _compute_currency_id(self):
         for sub in self:
-            sub.currency_id = (
-                sub.pricelist_id.currency_id
-                or sub.plan_id.currency_id
-                or sub.company_id.currency_id
-                or self.env.company.currency_id
-            )
+            sub.currency_id = sub._currency_of(sub.pricelist_id)
+
+    def _currency_of(self, pricelist):
+        """The currency this subscription bills in with ``pricelist`` (or none)."""
+        self.ensure_one()
+        return (
+            pricelist.currency_id
+            or self.plan_id.currency_id
+            or self.company_id.currency_id
+            or self.env.company.currency_id
+        )
 
     @api.depends("partner_id", "partner_invoice_id", "company_id")
     def _compute_fiscal_position_id(self):
@@ -559,45 +567,29 @@ class RecurringSubscription(models.Model):
                         plan=sub.plan_id.display_name,
                     )
                 )
-            currency = sub.currency_id
-            company_currency = sub.company_id.currency_id
-            # Rates are relative to one currency left without rates: when neither
-            # currency has a rate, every amount would be converted at 1.0.
-            if (
-                currency != company_currency
-                and not has_rate(currency, sub.company_id)
-                and not has_rate(company_currency, sub.company_id)
-            ):
-                raise UserError(
-                    self.env._(
-                        "%(currency)s has no exchange rate in %(company)s, so the "
-                        "amounts of %(subscription)s cannot be converted: add a rate "
-                        "(Accounting › Configuration › Currencies) first.",
-                        currency=currency.name,
-                        company=sub.company_id.name,
-                        subscription=sub.name,
-                    )
-                )
+            sub._check_rate(sub.currency_id)
 
-    def write(self, vals):
-        """A draft takes the prices of its new currency; a running subscription keeps
-        its currency (doc/BILLING.md: never the same number with a new label)."""
-        currencies = {sub: sub.currency_id for sub in self}
-        result = super().write(vals)
-        moved = self.filtered(lambda sub: sub.currency_id != currencies[sub])
-        running = moved.filtered(lambda sub: sub.state != "draft")
-        if running:
+    def _check_rate(self, currency):
+        """Raise unless amounts of this subscription convert from ``currency``."""
+        self.ensure_one()
+        company_currency = self.company_id.currency_id
+        # Rates are relative to one currency left without rates: when neither
+        # currency has a rate, every amount would be converted at 1.0.
+        if (
+            currency != company_currency
+            and not has_rate(currency, self.company_id)
+            and not has_rate(company_currency, self.company_id)
+        ):
             raise UserError(
                 self.env._(
-                    "%(subscription)s bills in %(currency)s and keeps that currency "
-                    "while it runs: cancel it and start a new subscription with the "
-                    "pricelist in the other currency.",
-                    subscription=running[0].name,
-                    currency=currencies[running[0]].name,
+                    "%(currency)s has no exchange rate in %(company)s, so the "
+                    "amounts of %(subscription)s cannot be converted: add a rate "
+                    "(Accounting › Configuration › Currencies) first.",
+                    currency=currency.name,
+                    company=self.company_id.name,
+                    subscription=self.name,
                 )
             )
-        moved.line_ids._compute_price_unit()
-        return result
 
     def _check_billable(self):
         for sub in self:

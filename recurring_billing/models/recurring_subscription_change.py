@@ -12,6 +12,7 @@ from datetime import timedelta
 from odoo import Command, api, models
 from odoo.exceptions import UserError
 
+from .recurring_mrr_tracking_mixin import IN_STEP
 from .recurring_subscription import LIVE_STATES
 from .recurring_subscription_line import NO_PENDING, PRICE_NOW_KEY
 from .tools import record_argument
@@ -19,6 +20,98 @@ from .tools import record_argument
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
+
+    def write(self, vals):
+        """A form edit or an RPC write is a door like the buttons.
+
+        A running subscription moved to a pricelist in another currency goes through
+        ``action_change_pricelist``, which bills the change; a draft takes the prices
+        of its new currency. Its currency follows its pricelist only: written alone,
+        the same prices would get a new label (doc/BILLING.md).
+        """
+        if "pricelist_id" in vals and not IN_STEP.get():
+            pricelist = self.env["product.pricelist"].browse(vals["pricelist_id"])
+            moving = self.filtered(
+                lambda sub: (
+                    sub.state != "draft"
+                    and sub._currency_of(pricelist) != sub.currency_id
+                )
+            )
+            for sub in moving:
+                sub.action_change_pricelist(pricelist)
+            rest = {key: value for key, value in vals.items() if key != "pricelist_id"}
+            if moving and rest:
+                moving.write(rest)
+            self -= moving
+            if not self:
+                return True
+        currencies = {sub: sub.currency_id for sub in self}
+        result = super().write(vals)
+        moved = self.filtered(lambda sub: sub.currency_id != currencies[sub])
+        running = moved.filtered(lambda sub: sub.state != "draft")
+        if running and not IN_STEP.get():
+            raise UserError(
+                self.env._(
+                    "%(subscription)s bills in %(currency)s: to bill it in "
+                    "%(new_currency)s, choose a pricelist in %(new_currency)s. The "
+                    "days already paid are then credited in %(currency)s and the rest "
+                    "of the period is charged in %(new_currency)s.",
+                    subscription=running[0].name,
+                    currency=currencies[running[0]].name,
+                    new_currency=running[0].currency_id.name,
+                )
+            )
+        (moved - running).line_ids._compute_price_unit()
+        return result
+
+    def action_change_pricelist(self, pricelist):
+        """Move to ``pricelist`` (a record, an id, or False for none) today.
+
+        In the same currency, lines added later take its prices. In another currency
+        every line is priced again in it and the change is billed like any other: the
+        periods due before today first, then the unused days of the period paid ahead
+        credited in the old currency and the rest charged in the new one.
+        """
+        self.ensure_one()
+        pricelist = record_argument(self.env, pricelist, "product.pricelist")
+        currency = self._currency_of(pricelist)
+        if self.state == "draft" or currency == self.currency_id:
+            self.write({"pricelist_id": pricelist.id})
+            return True
+        self._check_states(("trial", "active", "paused"), self.env._("changed"))
+        self._check_rate(currency)
+        planned = self.line_ids.filtered("has_pending_price")
+        if planned:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s has a new price for %(line)s planned for "
+                    "%(date)s, in %(currency)s: cancel the planned changes before "
+                    "moving it to %(pricelist)s, then set the price again.",
+                    subscription=self.name,
+                    line=planned[0].name,
+                    date=self.date_pending_change,
+                    currency=self.currency_id.name,
+                    pricelist=pricelist.display_name,
+                )
+            )
+        self._change_currency_now(pricelist)
+        return True
+
+    def _change_currency_now(self, pricelist):
+        """Bill today's move to ``pricelist``, in another currency: a credit note in
+        the old currency and an invoice in the new one, the periods unmoved."""
+        today = self._today()
+        self._invoice_due(today - timedelta(days=1))
+        self._bill_arrears_until(today)
+        billed_period = self._billed_current_period(today)
+        if billed_period:
+            self._invoice_change(self._proration_lines(), [], billed_period, today)
+        with self._mrr_tracking("change", always=True) as tracked:
+            tracked.write({"pricelist_id": pricelist.id})
+            # Prices in the new currency apply from today, not from the next period.
+            tracked.line_ids.with_context(**{PRICE_NOW_KEY: True})._compute_price_unit()
+        if billed_period:
+            self._invoice_change([], self._proration_lines(), billed_period, today)
 
     def _plan_monthly_amount(self, plan):
         """What ``plan`` (this subscription's lines if it is its plan) brings per month."""

@@ -81,18 +81,24 @@ class RecurringSubscriptionEvent(models.Model):
     def _log_changes(self, subscriptions, before, event_type, date=None, always=False):
         """Append a row per subscription whose MRR changed (every one if ``always``).
 
-        ``before`` maps subscription ids to their (MRR, state, commercial partner) before
-        the change; an id not in it was created by the change. The company-currency
-        amount is converted at the rate of ``date`` only when the MRR changes: a later
-        rate never moves it. A subscription moved to another customer leaves the old
-        one (its MRR to 0) and joins the new one, in two rows.
+        ``before`` maps subscription ids to their (MRR, state, commercial partner,
+        currency) before the change; an id not in it was created by the change. The
+        company-currency amount is converted at the rate of ``date`` only when the MRR
+        changes: a later rate never moves it. A subscription moved to another customer
+        leaves the old one (its MRR to 0) and joins the new one, in two rows. A row holds
+        one currency: the MRR before a change of currency is shown converted at the
+        rate of ``date``.
         """
         date = date or self.env["recurring.subscription"]._today()
         vals_list = []
         for sub in subscriptions:
-            mrr_before, state_before, partner_before = before.get(
-                sub.id, (0.0, False, sub.commercial_partner_id)
+            mrr_before, state_before, partner_before, currency_before = before.get(
+                sub.id, (0.0, False, sub.commercial_partner_id, sub.currency_id)
             )
+            if currency_before != sub.currency_id:
+                mrr_before = currency_before._convert(
+                    mrr_before, sub.currency_id, sub.company_id, date
+                )
             mrr_before_company = sub.mrr_company
             moved = partner_before != sub.commercial_partner_id
             if moved and mrr_before_company:
