@@ -270,9 +270,9 @@ class RecurringSubscription(models.Model):
                 "_end_of_service",
             ),
         )
-        self._send_trial_reminders(today)
         for find, step in steps:
             find()._run_steps(step, batch_size)
+        self._send_trial_reminders(today)
 
     def _run_steps(self, step, batch_size):
         """Run the method ``step`` on each of these subscriptions, batch by batch."""
@@ -287,10 +287,18 @@ class RecurringSubscription(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _send_trial_reminders(self, today):
-        """E-mail customers whose trial ends within their plan's reminder days."""
+        """E-mail customers whose trial ends within their plan's reminder days.
+
+        Trials ending by today were converted by the steps before (or could not be,
+        and say why): a job that did not run for days announces no end that is past.
+        """
         template = self.env.ref("recurring_billing.mail_template_trial_ending")
         trials = self.search(
-            [("state", "=", "trial"), ("trial_reminder_sent", "=", False)]
+            [
+                ("state", "=", "trial"),
+                ("trial_reminder_sent", "=", False),
+                ("date_trial_end", ">", today),
+            ]
         )
         due = trials.filtered(
             lambda sub: (

@@ -214,6 +214,18 @@ class TestLifecycle(RecurringCommon):
         self.assertIn(self.customer, reminders.partner_ids)
         self.assertTrue(sub.trial_reminder_sent)
 
+    def test_no_trial_reminder_once_the_trial_has_ended(self):
+        # The 14-day trial from 01-20 ends on 02-03; the job, down since 01-29, runs
+        # again on 02-05: the trial converts, and no mail says it "ends on" 02-03.
+        self.customer.email = "customer@example.com"
+        sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-02-05"):
+            self.env["recurring.subscription"]._cron_lifecycle()
+        self.assertEqual(sub.state, "active")
+        reminders = sub.message_ids.filtered(lambda m: "ends on" in (m.subject or ""))
+        self.assertFalse(reminders)
+
     def test_last_arrears_period_is_invoiced_before_the_subscription_ends(self):
         self.plan_basic.billing_mode = "arrears"
         sub = self._subscription(self.plan_basic, start=date(2026, 1, 10))

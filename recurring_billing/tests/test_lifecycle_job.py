@@ -21,20 +21,26 @@ class TestLifecycleJob(RecurringCommon):
     def test_one_database_error_does_not_stop_the_other_subscriptions(self):
         Subscription = self.env["recurring.subscription"]
         product = self.plan_basic_trial.line_ids.product_id
+        customers = self.env["res.partner"].create(
+            [
+                {"name": f"Customer {n}", "street": f"{n} rue Haute", "city": "Lyon"}
+                for n in range(1000)
+            ]
+        )
         subs = Subscription.create(
             [
                 {
-                    "partner_id": self.customer.id,
+                    "partner_id": customer.id,
                     "plan_id": self.plan_basic_trial.id,
                     "date_start": date(2026, 1, 1),
                     "line_ids": [Command.create({"product_id": product.id})],
                 }
-                for _n in range(100)
+                for customer in customers
             ]
         )
         with freeze_time("2026-01-01"):
             subs.action_start()
-        broken = subs[37]
+        broken = subs[637]
         convert = type(Subscription).action_convert_trial
 
         def convert_or_fail(records, day=None):
@@ -49,8 +55,8 @@ class TestLifecycleJob(RecurringCommon):
             freeze_time("2026-01-20"),
             mute_logger(LIFECYCLE_LOGGER, "odoo.sql_db"),
         ):
-            # Trials of 14 days end on 15 Jan; 100 of them in batches of 30.
-            Subscription._cron_lifecycle(batch_size=30)
+            # Trials of 14 days end on 15 Jan; 1 000 of them in batches of 300.
+            Subscription._cron_lifecycle(batch_size=300)
         self.assertEqual(set((subs - broken).mapped("state")), {"active"})
         self.assertEqual(broken.state, "trial")
         self.assertIn("unexpected error", broken.message_ids[0].body)
