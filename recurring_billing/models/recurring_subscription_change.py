@@ -182,13 +182,9 @@ class RecurringSubscription(models.Model):
         return True
 
     def action_set_addon_quantities(self, quantities, when=None):
-        """Set add-on packages to the given quantities: {addon: quantity}.
-
-        More units apply now, billed for the rest of a period billed in advance, like a
-        plan upgrade. Fewer units (0 removes the package) wait for the end of the
-        current period of an active subscription, like a plan downgrade, unless
-        ``when`` is "now": the unused days are then credited. The package maximum is
-        checked by the line constraint.
+        """Set add-on packages to the given quantities: {addon: quantity}, 0 removes
+        the package. More now, fewer at the period end unless ``when`` is "now" (see
+        ``_set_quantities``); the package maximum is checked by the line constraint.
         """
         self.ensure_one()
         self._check_states(("trial", "active"), self.env._("changed"))
@@ -213,10 +209,57 @@ class RecurringSubscription(models.Model):
                     package=negative[0].display_name,
                 )
             )
+        self._set_quantities(
+            [
+                (lines, quantity, self._addon_commands(addon, lines, quantity))
+                for addon, quantity in quantities.items()
+                for lines in [
+                    self.line_ids.filtered(lambda line, a=addon: line.addon_id == a)
+                ]
+            ],
+            when,
+        )
+        return True
+
+    def _set_line_quantities(self, quantities, event_type=None):
+        """Give lines new quantities, {line: quantity}: a quantity typed in the form
+        is a change like the wizard's."""
+        self.ensure_one()
+        self._set_quantities(
+            [
+                (
+                    line,
+                    quantity,
+                    [
+                        Command.update(
+                            line.id,
+                            {
+                                "quantity": quantity,
+                                "has_pending_quantity": False,
+                                "pending_quantity": 0.0,
+                            },
+                        )
+                    ],
+                )
+                for line, quantity in quantities.items()
+            ],
+            event_type=event_type,
+        )
+        return True
+
+    def _set_quantities(self, targets, when=None, event_type=None):
+        """Bring each target to its quantity: ``targets`` are (lines holding the
+        units, quantity, commands that set it now).
+
+        More units apply now, billed for the rest of a period billed in advance, like
+        a plan upgrade. Fewer units wait for the end of the current period of an active
+        subscription, like a plan downgrade, unless ``when`` is "now": the unused days
+        are then credited. A draft, a trial or a subscription without periods takes
+        them at once.
+        """
         later = when != "now" and self._waits_for_next_period()
         commands, more, less = [], False, False
-        for addon, quantity in quantities.items():
-            lines = self.line_ids.filtered(lambda line, a=addon: line.addon_id == a)
+        for lines, quantity, set_now in targets:
             current = sum(lines.mapped("quantity"))
             if quantity == current:
                 continue
@@ -228,55 +271,16 @@ class RecurringSubscription(models.Model):
                 continue
             more |= quantity > current
             less |= quantity < current
-            commands += self._addon_commands(addon, lines, quantity)
+            commands += set_now
         if commands:
-            # Package prices are never negative: more units never lower the MRR.
-            event_type = (
-                "change" if more and less else ("upgrade" if more else "downgrade")
-            )
-            self._change_now(event_type, {"line_ids": commands})
-        self._date_pending_changes()
-        return True
-
-    def _set_line_quantities(self, quantities, event_type=None):
-        """Give lines new quantities, {line: quantity}, as the change wizard does.
-
-        More units apply now, billed for the rest of a period billed in advance; fewer
-        wait for the end of the current period of an active subscription. A draft, a
-        trial or a subscription without periods takes them at once.
-        """
-        self.ensure_one()
-        later = self.state == "active" and self._waits_for_next_period()
-        more = {}
-        for line, quantity in quantities.items():
-            if quantity == line.quantity:
-                continue
-            if quantity < line.quantity and later:
-                line.with_context(**{PRICE_NOW_KEY: True}).write(
-                    {"has_pending_quantity": True, "pending_quantity": quantity}
-                )
-            else:
-                more[line] = quantity
-        if more:
-            increase = all(q > line.quantity for line, q in more.items())
             self._change_now(
-                event_type or ("upgrade" if increase else "change"),
-                {
-                    "line_ids": [
-                        Command.update(
-                            line.id,
-                            {
-                                "quantity": quantity,
-                                "has_pending_quantity": False,
-                                "pending_quantity": 0.0,
-                            },
-                        )
-                        for line, quantity in more.items()
-                    ]
-                },
+                event_type
+                or (
+                    "change" if more and less else ("upgrade" if more else "downgrade")
+                ),
+                {"line_ids": commands},
             )
         self._date_pending_changes()
-        return True
 
     def _addon_commands(self, addon, lines, quantity):
         """Commands giving ``addon`` ``quantity`` units now, on its first line."""
@@ -328,7 +332,9 @@ class RecurringSubscription(models.Model):
         self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         billed_period = self._billed_current_period(today)
-        old_lines = self._proration_lines()
+        if billed_period:
+            # Credited before the new periods start, which forget the old ones.
+            self._credit_unused_days(self._proration_lines(), billed_period, yesterday)
         self._pending_lines().write(NO_PENDING)
         with self._mrr_tracking(event_type, always=True) as tracked:
             tracked.write(
@@ -340,8 +346,6 @@ class RecurringSubscription(models.Model):
                     date_pending_change=False,
                 )
             )
-        if billed_period:
-            self._credit_unused_days(old_lines, billed_period, yesterday)
         self._invoice_due(today)
 
     def _change_now(self, event_type, vals):

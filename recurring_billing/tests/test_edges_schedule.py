@@ -42,6 +42,25 @@ class TestScheduleEdges(InvoicingCommon):
 
     # -- Plan change to another interval ----------------------------------------------
 
+    def test_interval_change_forgets_the_paid_until_date_of_old_periods(self):
+        # March paid (100); on 03-10 to yearly: -100 x 22/31 = -70.97 and 1 200 for
+        # 2026-03-10..2027-03-09. Paused on 04-10 and resumed on 05-10 with new
+        # periods: the year's unused days from 05-10 are 304 of 365 (05-10..03-09),
+        # credited once at the annual price: -1 200 x 304/365 = -999.45 — the credit
+        # of March, made before the change, takes nothing more.
+        self.plan_annual.resume_policy = "restart"
+        sub = self._active(self.plan_monthly, date(2026, 3, 1))
+        self._run_cron("2026-03-01")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        self.assertFalse(sub.date_paid_until)
+        with freeze_time("2026-04-10"):
+            sub.action_pause()
+        with freeze_time("2026-05-10"):
+            sub.action_resume()
+        credits = [amount for _day, amount in self._lines(sub) if amount < 0]
+        self.assertEqual(credits, [-70.97, -999.45])
+
     def test_upgrade_monthly_to_yearly_credits_unused_month(self):
         sub = self._active(self.plan_monthly, date(2026, 3, 1))
         self._run_cron("2026-03-01")
