@@ -55,7 +55,7 @@ def raw_invoice_vals(env, customers, product):
         ],
         limit=1,
     )
-    name = env["recurring.subscription"]._invoice_line_name(
+    name = env["recurring.invoice.maker"]._line_name(
         product.display_name, INVOICE_DATE, PERIOD_END, env.lang or "en_US"
     )
     return [

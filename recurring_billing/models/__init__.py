@@ -11,6 +11,7 @@ from . import recurring_subscription_event
 from . import account_move
 from . import account_move_line
 from . import recurring_period
+from . import recurring_invoice_maker
 from . import recurring_invoicing_job
 from . import recurring_subscription_invoicing
 from . import res_partner

@@ -1,9 +1,10 @@
 """The scheduled invoicing job: due subscriptions in locked batches, one invoice per
 due period, recorded in the period ledger.
 
-What a period bills is the subscription's to say (``recurring_subscription_invoicing``);
-this model only runs it for many subscriptions at once, fast and safely: ``SKIP LOCKED``
-batches for parallel workers, one create and one post per batch, a commit per batch.
+What a period bills is the subscription's to say (``recurring_subscription_invoicing``),
+the moves are made by ``recurring.invoice.maker``; this model only runs them for many
+subscriptions at once, fast and safely: ``SKIP LOCKED`` batches for parallel workers,
+one create and one post per batch, a commit per batch.
 """
 
 import logging
@@ -111,6 +112,7 @@ class RecurringInvoicingJob(models.AbstractModel):
     def _invoice_due_batch(self, batch, today):
         """Invoice the due periods of the locked subscriptions of ``batch``; one bad
         one is skipped."""
+        maker = self.env["recurring.invoice.maker"]
         failures = {}
         next_index = {}
         jobs = []
@@ -139,10 +141,10 @@ class RecurringInvoicingJob(models.AbstractModel):
             try:
                 key = (sub.plan_id, sub.company_id)
                 if key not in journals:
-                    journals[key] = sub._invoice_journal()
+                    journals[key] = maker._journal(sub)
                 journal = journals[key]
                 vals_list = [
-                    sub._prepare_invoice_vals(p, sub._billing_date(p), journal)
+                    maker._period_vals(sub, p, sub._billing_date(p), journal)
                     for p in todo
                 ]
             except pg_errors.Error:
@@ -169,10 +171,11 @@ class RecurringInvoicingJob(models.AbstractModel):
     @api.model
     def _create_and_post(self, jobs, failures, next_index):
         """All jobs in one create and one post; on failure, one savepoint per job."""
+        maker = self.env["recurring.invoice.maker"]
         try:
             with self.env.cr.savepoint():
-                moves = self._create_period_invoices(jobs)
-                self._apply_invoice_policy(moves)
+                moves = maker._create_period_invoices(jobs)
+                maker._apply_invoice_policy(moves)
             return
         except Exception:  # noqa: BLE001 - retried one by one to find the culprit
             _logger.info("Invoice batch failed, retrying its subscriptions one by one")
@@ -180,8 +183,8 @@ class RecurringInvoicingJob(models.AbstractModel):
             sub = job[0]
             try:
                 with self.env.cr.savepoint():
-                    moves = self._create_period_invoices([job])
-                    self._apply_invoice_policy(moves)
+                    moves = maker._create_period_invoices([job])
+                    maker._apply_invoice_policy(moves)
             except pg_errors.UniqueViolation:
                 # Another worker billed it meanwhile; it moves the index itself.
                 next_index.pop(sub, None)
@@ -213,57 +216,3 @@ class RecurringInvoicingJob(models.AbstractModel):
                     note=message,
                     user_id=(sub.user_id or self.env.user).id,
                 )
-
-    @api.model
-    def _link_period(self, vals, period_record):
-        vals["recurring_period_id"] = period_record.id
-        for command in vals["invoice_line_ids"]:
-            command[2]["recurring_period_id"] = period_record.id
-        return vals
-
-    @api.model
-    def _create_period_invoices(self, jobs):
-        """Record the periods of ``jobs`` in the ledger and create their invoices.
-
-        ``jobs`` is a list of ``(subscription, periods, vals_list)``; one ``create``
-        for the ledger rows and one for the invoices of all of them.
-        """
-        pairs = [
-            (sub, period, vals)
-            for sub, periods, vals_list in jobs
-            for period, vals in zip(periods, vals_list, strict=True)
-        ]
-        records = self.env["recurring.period"]._create_billed(
-            [
-                {
-                    "subscription_id": sub.id,
-                    "period_index": period.index,
-                    "date_start": period.start,
-                    "date_end": period.end,
-                    "date_invoice": sub._billing_date(period),
-                }
-                for sub, period, _vals in pairs
-            ]
-        )
-        return self.env["account.move"].create(
-            [
-                self._link_period(vals, record)
-                for (_sub, _period, vals), record in zip(pairs, records, strict=True)
-            ]
-        )
-
-    @api.model
-    def _apply_invoice_policy(self, moves):
-        """Leave in draft, post, or post and queue for sending, as each plan says."""
-        policy = {move: move.subscription_id.plan_id.invoice_policy for move in moves}
-        to_post = moves.filtered(lambda move: policy[move] in ("post", "send"))
-        to_post.action_post()
-        to_send = moves.filtered(lambda move: policy[move] == "send")
-        if to_send:
-            # Odoo's own sending job mails them in batches with the standard invoice
-            # template and attachment.
-            to_send.sending_data = {
-                "author_user_id": self.env.user.id,
-                "author_partner_id": self.env.user.partner_id.id,
-            }
-            self.env.ref("account.ir_cron_account_move_send")._trigger()

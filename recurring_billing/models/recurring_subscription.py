@@ -23,6 +23,18 @@ from .tools import check_state, has_rate
 
 LIVE_STATES = ("trial", "active", "paused")
 
+# The fields ``RecurringSubscription._schedule`` reads: what a computed field built on
+# the schedule depends on.
+SCHEDULE_FIELDS = (
+    "date_anchor",
+    "next_period_index",
+    "date_end",
+    "date_service_start",
+    "plan_id.billing_mode",
+    "plan_id.interval_unit",
+    "plan_id.interval_count",
+)
+
 
 class RecurringSubscription(models.Model):
     _name = "recurring.subscription"

@@ -3,7 +3,8 @@
 The lifecycle and change files invoice or credit only through the methods of this file
 (``_invoice_periods``, ``_invoice_change``, ``_credit_unused_days``, ``_bill_used_days``,
 ``_billing_view``). Which periods are due and for which days comes from the schedule
-(``_schedule``, engine/schedule.py); the scheduled job's batches are run by
+(``_schedule``, engine/schedule.py); the moves are written by
+``recurring.invoice.maker``, the scheduled job's batches run by
 ``recurring.invoicing.job``.
 """
 
@@ -14,14 +15,12 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount
 
-from ..engine.schedule import change_pieces, span_pieces, start_anchor
+from ..engine.schedule import span_pieces, start_anchor
 from .recurring_invoicing_job import BATCH_SIZE
-from .recurring_subscription import LIVE_STATES
+from .recurring_subscription import LIVE_STATES, SCHEDULE_FIELDS
 from .recurring_subscription_line import NO_PENDING
-
-LINE_DATE_FORMAT = "d MMM y"
 
 
 class RecurringSubscription(models.Model):
@@ -29,16 +28,7 @@ class RecurringSubscription(models.Model):
 
     # -- Schedule --------------------------------------------------------------------
 
-    @api.depends(
-        "state",
-        "date_anchor",
-        "next_period_index",
-        "date_end",
-        "date_service_start",
-        "plan_id.billing_mode",
-        "plan_id.interval_unit",
-        "plan_id.interval_count",
-    )
+    @api.depends("state", *SCHEDULE_FIELDS)
     def _compute_date_next_invoice(self):
         for sub in self:
             span = sub.state == "active" and sub._next_period()
@@ -139,10 +129,7 @@ class RecurringSubscription(models.Model):
 
     @api.depends(
         "state",
-        "date_anchor",
-        "next_period_index",
-        "date_end",
-        "date_service_start",
+        *SCHEDULE_FIELDS,
         "plan_id",
         "partner_invoice_id",
         "pending_plan_id",
@@ -172,7 +159,7 @@ class RecurringSubscription(models.Model):
 
     def _preview_table(self, period):
         """The lines this record bills for ``period``, as a table (see _billing_view)."""
-        lang = self._invoice_lang()
+        lang = self.env["recurring.invoice.maker"]._lang(self)
         rows = Markup("").join(
             Markup(
                 "<tr><td>%s</td><td class='text-end'>%s</td>"
@@ -355,31 +342,6 @@ class RecurringSubscription(models.Model):
             float(amount), product, Tax, taxes
         )
 
-    def _invoice_journal(self):
-        self.ensure_one()
-        return self.plan_id.journal_id or self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.company_id),
-                ("type", "=", "sale"),
-            ],
-            limit=1,
-        )
-
-    def _invoice_lang(self):
-        return self.partner_invoice_id.lang or self.env.lang or "en_US"
-
-    def _invoice_line_name(self, name, date_start, date_end, lang, unused=False):
-        """Line description carrying the period: "Pro — 1 Mar 2026 to 31 Mar 2026"."""
-        env = self.with_context(lang=lang).env
-        values = {
-            "name": name,
-            "start": format_date(env, date_start, lang, LINE_DATE_FORMAT),
-            "end": format_date(env, date_end, lang, LINE_DATE_FORMAT),
-        }
-        if unused:
-            return env._("%(name)s, unused — %(start)s to %(end)s", **values)
-        return env._("%(name)s — %(start)s to %(end)s", **values)
-
     def _invoice_line_vals(self, period, lang):
         """Invoice lines of ``period``, with the changes and the share in force then."""
         self.ensure_one()
@@ -393,7 +355,7 @@ class RecurringSubscription(models.Model):
         return [
             {
                 "product_id": line.product_id.id,
-                "name": self._invoice_line_name(
+                "name": self.env["recurring.invoice.maker"]._line_name(
                     line.name or line.product_id.display_name,
                     period.start,
                     period.end,
@@ -408,99 +370,6 @@ class RecurringSubscription(models.Model):
             for line in self.line_ids
         ]
 
-    def _check_invoiceable(self, journal):
-        """Raise a readable error for anything that would stop this invoice."""
-        self.ensure_one()
-        self._check_billable()
-        company = self.company_id
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "%(company)s has no sales journal: create one, or set a journal "
-                    "on plan %(plan)s.",
-                    company=company.name,
-                    plan=self.plan_id.display_name,
-                )
-            )
-        self._check_invoice_address()
-        for line in self.line_ids:
-            product = line.product_id
-            if not product.active:
-                raise UserError(
-                    self.env._(
-                        "%(subscription)s bills the archived product %(product)s: "
-                        "restore the product or replace the line.",
-                        subscription=self.name,
-                        product=product.display_name,
-                    )
-                )
-            foreign = line.tax_ids.filtered(
-                lambda tax: tax.company_id not in company.parent_ids
-            )
-            if foreign:
-                raise UserError(
-                    self.env._(
-                        "%(subscription)s applies the tax %(tax)s of another company "
-                        "than %(company)s: pick a tax of %(company)s on the line "
-                        "%(line)s.",
-                        subscription=self.name,
-                        tax=foreign[0].display_name,
-                        company=company.name,
-                        line=line.name,
-                    )
-                )
-            account = (
-                product.product_tmpl_id.with_company(company).get_product_accounts(
-                    fiscal_pos=self.fiscal_position_id
-                )["income"]
-                or journal.default_account_id
-            )
-            if not account or account.deprecated or company not in account.company_ids:
-                raise UserError(
-                    self.env._(
-                        "%(product)s has no usable income account in %(company)s: set "
-                        "an active income account of the company on the product or its "
-                        "category.",
-                        product=product.display_name,
-                        company=company.name,
-                    )
-                )
-
-    def _prepare_invoice_vals(self, period, invoice_date, journal):
-        """Values of the invoice of ``period``, without its ledger link yet."""
-        self.ensure_one()
-        self._check_invoiceable(journal)
-        lang = self._invoice_lang()
-        return dict(
-            self._invoice_header_vals(journal, invoice_date, "period"),
-            invoice_line_ids=[
-                Command.create(vals) for vals in self._invoice_line_vals(period, lang)
-            ],
-        )
-
-    def _invoice_header_vals(
-        self, journal, invoice_date, kind, move_type="out_invoice"
-    ):
-        """Header of an invoice or credit note of this subscription: customer, terms,
-        journal and links, the same for period invoices and adjustments."""
-        partner = self.partner_invoice_id
-        return {
-            "move_type": move_type,
-            "company_id": self.company_id.id,
-            "journal_id": journal.id,
-            "partner_id": partner.id,
-            "invoice_date": invoice_date,
-            "currency_id": self.currency_id.id,
-            "fiscal_position_id": self.fiscal_position_id.id,
-            "invoice_payment_term_id": partner.with_company(
-                self.company_id
-            ).property_payment_term_id.id,
-            "invoice_origin": self.name,
-            "invoice_user_id": self.user_id.id,
-            "subscription_id": self.id,
-            "recurring_kind": kind,
-        }
-
     # -- Invoicing -------------------------------------------------------------------
 
     def _invoice_periods(self, periods, period_record=None, invoice_date=None):
@@ -512,28 +381,12 @@ class RecurringSubscription(models.Model):
         # The invoices follow from a step the user was allowed to take (a pause, a
         # change, "Invoice now"), with or without accounting rights: the system
         # writes them.
-        moves = self.sudo()._invoice_periods_as_system(
-            periods, period_record, invoice_date
+        moves = (
+            self.env["recurring.invoice.maker"]
+            .sudo()
+            ._invoice_periods(self.sudo(), periods, period_record, invoice_date)
         )
         return moves.with_env(self.env)
-
-    def _invoice_periods_as_system(self, periods, period_record, invoice_date):
-        job = self.env["recurring.invoicing.job"]
-        journal = self._invoice_journal()
-        vals_list = [
-            self._prepare_invoice_vals(
-                period, invoice_date or self._billing_date(period), journal
-            )
-            for period in periods
-        ]
-        if period_record:
-            moves = self.env["account.move"].create(
-                [job._link_period(vals_list[0], period_record)]
-            )
-        else:
-            moves = job._create_period_invoices([(self, periods, vals_list)])
-        job._apply_invoice_policy(moves)
-        return moves
 
     def _proration_lines(self):
         """What each line bills per period, for crediting or charging part of it."""
@@ -557,78 +410,12 @@ class RecurringSubscription(models.Model):
         """
         self.ensure_one()
         # As for period invoices: the step was allowed, the system writes the move.
-        move = self.sudo()._invoice_change_as_system(
-            old_lines, new_lines, period, day, until
+        move = (
+            self.env["recurring.invoice.maker"]
+            .sudo()
+            ._invoice_change(self.sudo(), old_lines, new_lines, period, day, until)
         )
         return move.with_env(self.env)
-
-    def _invoice_change_as_system(self, old_lines, new_lines, period, day, until):
-        sources = {("old", i): line for i, line in enumerate(old_lines)}
-        sources.update({("new", i): line for i, line in enumerate(new_lines)})
-        pieces = change_pieces(
-            [
-                (key, line["subtotal"])
-                for key, line in sources.items()
-                if key[0] == "old"
-            ],
-            [
-                (key, line["subtotal"])
-                for key, line in sources.items()
-                if key[0] == "new"
-            ],
-            period,
-            day,
-            precision=Decimal(str(self.currency_id.rounding)),
-            until=until,
-        )
-        if not pieces:
-            return self.env["account.move"]
-        refund = sum(piece.amount for piece in pieces) < 0
-        period_record = self.period_ids.filtered(
-            lambda record: record.date_start == period.start
-        )[:1]
-        lang = self._invoice_lang()
-        lines = []
-        for piece in pieces:
-            source = sources[piece.key]
-            amount = -piece.amount if refund else piece.amount
-            lines.append(
-                Command.create(
-                    {
-                        "product_id": source["product_id"],
-                        "name": self._invoice_line_name(
-                            source["name"],
-                            piece.start,
-                            piece.end,
-                            lang,
-                            unused=piece.kind == "credit",
-                        ),
-                        "quantity": 1.0,
-                        "price_unit": self._price_billing(
-                            amount,
-                            self.env["product.product"].browse(source["product_id"]),
-                            self.env["account.tax"].browse(source["tax_ids"]),
-                        ),
-                        "tax_ids": [Command.set(source["tax_ids"])],
-                        "subscription_id": self.id,
-                        "recurring_period_id": period_record.id,
-                    }
-                )
-            )
-        move = self.env["account.move"].create(
-            dict(
-                self._invoice_header_vals(
-                    self._invoice_journal(),
-                    fields.Date.context_today(self),
-                    "adjustment",
-                    "out_refund" if refund else "out_invoice",
-                ),
-                recurring_period_id=period_record.id,
-                invoice_line_ids=lines,
-            )
-        )
-        self.env["recurring.invoicing.job"]._apply_invoice_policy(move)
-        return move
 
     def _credit_unused_days(self, old_lines, period, day_end):
         """Credit note for the days of ``period`` after the last day of service."""

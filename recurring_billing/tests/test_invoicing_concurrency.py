@@ -12,8 +12,8 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.recurring_billing.models.recurring_subscription_invoicing import (
-    RecurringSubscription,
+from odoo.addons.recurring_billing.models.recurring_invoice_maker import (
+    RecurringInvoiceMaker,
 )
 
 TODAY = date(2026, 3, 1)
@@ -163,18 +163,16 @@ class TestInvoicingConcurrency(TransactionCase):
 
     def test_job_killed_in_a_batch_is_finished_by_the_rerun(self):
         calls = []
-        prepare = RecurringSubscription._prepare_invoice_vals
+        prepare = RecurringInvoiceMaker._period_vals
 
-        def killed_at_seventh(sub, *args):
+        def killed_at_seventh(self, sub, *args):
             calls.append(sub.id)
             if len(calls) == 7:
                 raise Killed
-            return prepare(sub, *args)
+            return prepare(self, sub, *args)
 
         with (
-            patch.object(
-                RecurringSubscription, "_prepare_invoice_vals", killed_at_seventh
-            ),
+            patch.object(RecurringInvoiceMaker, "_period_vals", killed_at_seventh),
             self.assertRaises(Killed),
         ):
             self._run(batch_size=4)
