@@ -114,19 +114,18 @@ class RecurringSubscription(models.Model):
             self._invoice_change([], self._proration_lines(), billed_period, today)
 
     def _plan_monthly_amount(self, plan):
-        """What ``plan`` (this subscription's lines if it is its plan) brings per month."""
+        """What this subscription brings per month on ``plan``, without tax: its lines
+        if it is its plan, else the lines a change to ``plan`` would give it (prices of
+        its pricelist or of the plan, add-ons carried over)."""
         self.ensure_one()
         if plan.is_free:
             return 0.0
         if plan == self.plan_id:
             amount = self.amount_untaxed
         else:
-            amount = plan.currency_id._convert(
-                plan.amount,
-                self.currency_id,
-                self.company_id,
-                self._today(),
-            )
+            amount = self._view_after(
+                plan, self._plan_line_commands(plan)
+            ).amount_untaxed
         return float(plan._monthly_factor()) * amount
 
     def _is_upgrade_to(self, plan):

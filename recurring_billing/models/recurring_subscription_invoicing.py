@@ -281,7 +281,13 @@ class RecurringSubscription(models.Model):
     def _next_period_view(self):
         """This subscription once its pending changes are in force, in memory."""
         self.ensure_one()
-        commands = self._pending_line_commands()
+        return self._view_after(
+            self.pending_plan_id or self.plan_id, self._pending_line_commands()
+        )
+
+    def _view_after(self, plan, commands):
+        """This subscription on ``plan`` with ``commands`` applied to its lines, in
+        memory."""
         changed = {
             command[1]: command for command in commands if command[0] != Command.CREATE
         }
@@ -295,7 +301,7 @@ class RecurringSubscription(models.Model):
         vals_list += [
             command[2] for command in commands if command[0] == Command.CREATE
         ]
-        return self._view(self.pending_plan_id or self.plan_id, vals_list)
+        return self._view(plan, vals_list)
 
     def _billing_view(self, period):
         """The subscription as it bills ``period``: itself, or an in-memory copy.

@@ -88,3 +88,17 @@ class TestTaxIncluded(InvoicingCommon):
             adjustment.invoice_line_ids.mapped("price_subtotal"), [-82.14, 164.29]
         )
         self.assertEqual(adjustment.amount_untaxed, 82.15)
+
+    def test_plan_with_tax_included_price_below_current_revenue_is_a_downgrade(self):
+        # Current plan: 105 without tax. Hosting: 120 with 20 % included = 100 of
+        # revenue, less than 105: a downgrade, waiting for the end of the period
+        # (not an upgrade billed now because 120 > 105).
+        plain = self._create_plan("Plain", "PLAIN", self.product_basic, 105.0)
+        sub = self._active(plain, date(2026, 3, 1))
+        self._run_cron("2026-03-01")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_hosting)
+        self.assertEqual(sub.plan_id, plain)
+        self.assertEqual(sub.pending_plan_id, self.plan_hosting)
+        self.assertEqual(sub.date_pending_change, date(2026, 4, 1))
+        self.assertEqual(len(self._invoices(sub)), 1)
