@@ -17,7 +17,6 @@ from . import res_partner
 from . import recurring_subscription_change
 from . import res_company
 from . import res_config_settings
-from . import res_partner_sepa
 from . import res_partner_bank
 from . import account_journal
 from . import account_payment_method
