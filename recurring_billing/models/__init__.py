@@ -27,6 +27,4 @@ from . import sepa_debit_batch_line
 from . import sepa_debit_batch_line_return
 from . import recurring_subscription_sepa
 from . import sepa_mandate_collection
-from . import sepa_debit_batch_file
-from . import sepa_debit_batch_send
 from . import sepa_debit_batch_reconcile

@@ -4,7 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine.sepa_banks import same_bank
-from ..engine.sepa_file import Amendment
+from ..engine.sepa_file import amendment_of
+from .sepa_debit_batch_line import PENDING_STATES
 from .tools import selection_label
 
 # Mandates unused for 36 months after their last collection expire (SDD rulebooks).
@@ -62,7 +63,7 @@ class SepaMandate(models.Model):
     def _amendment(self):
         """The engine amendment the next collection reports, or None."""
         self.ensure_one()
-        return self._make_amendment(
+        return amendment_of(
             self.previous_umr,
             self.previous_iban,
             self.previous_creditor_identifier,
@@ -70,16 +71,35 @@ class SepaMandate(models.Model):
         )
 
     @api.model
-    def _make_amendment(self, previous_umr, previous_iban, previous_creditor_id, smnda):
-        """The engine amendment of a mandate holding these previous values, or None."""
-        if not (previous_umr or previous_iban or previous_creditor_id or smnda):
-            return None
-        return Amendment(
-            original_umr=previous_umr or None,
-            original_debtor_iban=previous_iban or None,
-            original_creditor_id=previous_creditor_id or None,
-            smnda=bool(smnda) and not previous_iban,
+    def _skip_used_up(self, invoices, vals_list):
+        """``invoices`` but those a one-off mandate cannot collect any more: it
+        authorises one collection, given to the first invoice due, unless a debit
+        waiting or collected, or one of the debits ``vals_list`` to create, has it."""
+        used = set(
+            self.env["sepa.debit.batch.line"]
+            .search(
+                [
+                    ("mandate_type", "=", "oneoff"),
+                    ("state", "in", PENDING_STATES),
+                    (
+                        "mandate_id",
+                        "in",
+                        invoices.commercial_partner_id.sepa_mandate_ids.ids,
+                    ),
+                ]
+            )
+            .mandate_id.ids
         )
+        used.update(vals["mandate_id"] for vals in vals_list)
+        kept = invoices.browse()
+        for invoice in invoices:
+            mandate = invoice._sepa_mandate()
+            if mandate.mandate_type == "oneoff":
+                if mandate.id in used:
+                    continue
+                used.add(mandate.id)
+            kept |= invoice
+        return kept
 
     def _remember_amendment(self, vals):
         """Keep the reference and account of collected mandates that ``vals`` changes,
