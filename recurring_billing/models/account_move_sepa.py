@@ -2,7 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date
 from .sepa_debit_batch_line import PENDING_STATES
@@ -52,6 +52,29 @@ class AccountMove(models.Model):
         return self.commercial_partner_id.sepa_mandate_ids.filtered(
             lambda m: m.state == "valid" and m.company_id == self.company_id
         ).sorted(lambda m: (m.date_signature or fields.Date.today(), m.id))[-1:]
+
+    def _sepa_refuse_without_mandate(self):
+        """Refuse to debit the invoice, which has no valid mandate to be debited
+        with; the mandate that ended with its last collection is named."""
+        self.ensure_one()
+        mandates = self.subscription_id.mandate_id | (
+            self.commercial_partner_id.sepa_mandate_ids
+        )
+        mandates.filtered(
+            lambda m: (
+                m.company_id == self.company_id
+                and m.state == "expired"
+                and m.end_after_next_collection
+            )
+        ).sorted("date_last_collection")[-1:]._check_usable()
+        raise ValidationError(
+            self.env._(
+                "%(customer)s has no valid SEPA mandate: invoice %(invoice)s "
+                "cannot be debited. Have the customer sign a mandate first.",
+                customer=self.commercial_partner_id.display_name,
+                invoice=self.name,
+            )
+        )
 
     def action_sepa_collect(self):
         """Put the selected invoices in a new draft SEPA Direct Debit batch."""

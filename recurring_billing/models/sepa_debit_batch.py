@@ -473,7 +473,10 @@ class SepaDebitBatch(models.Model):
                 line.payment_id = payment
             lines._keep_reported_amendment()
             for mandate, debits in lines.grouped("mandate_id").items():
-                mandate._register_collection(max(debits.mapped("date_collection")))
+                mandate._register_collection(
+                    max(debits.mapped("date_collection")),
+                    last="fnal" in debits.mapped("sequence_type"),
+                )
             lines.state = "sent"
             batch.write(
                 {"state": "sent", "date_sent": fields.Date.context_today(batch)}

@@ -260,8 +260,8 @@ class SepaDebitBatchLine(models.Model):
 
     def _restore_mandate(self):
         """A rejected debit never reached the debtor's account: the mandate is as
-        before it, the next collection reports the same amendment, and a first or
-        one-off collection is still to come."""
+        before it, the next collection reports the same amendment, and a first,
+        last or one-off collection is still to come."""
         mandate = self.mandate_id
         if self.sequence_type == "frst":
             mandate.sequence_state = "first"
@@ -279,7 +279,7 @@ class SepaDebitBatchLine(models.Model):
             vals["previous_iban"] = False
         mandate.write(vals)
         if (
-            self.sequence_type == "ooff"
+            self.sequence_type in ("ooff", "fnal")
             and mandate.state == "expired"
             and mandate_action(self.return_reason_code) != "stop"
         ):

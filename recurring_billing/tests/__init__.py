@@ -30,3 +30,4 @@ from . import test_sepa_debit_amounts
 from . import test_sepa_mandate_checks
 from . import test_sepa_settlement
 from . import test_sepa_reconcile_blocks
+from . import test_sepa_last_collection
