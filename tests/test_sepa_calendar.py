@@ -8,6 +8,7 @@ from recurring_billing.engine.sepa_calendar import (
     collection_date,
     earliest_collection_date,
     is_target2_business_day,
+    planned_collection_date,
     previous_business_day,
     submission_deadline,
     target2_holidays,
@@ -139,6 +140,36 @@ def test_earliest_collection_landing_on_good_friday_moves_after_easter():
 
 def test_earliest_collection_landing_on_new_year_moves_to_monday():
     assert earliest_collection_date(date(2026, 12, 18)) == date(2027, 1, 4)
+
+
+def test_planned_collection_follows_the_latest_of_due_requested_and_retry_dates():
+    today = date(2026, 3, 2)
+    due, requested, retry = date(2026, 3, 10), date(2026, 3, 25), date(2026, 4, 1)
+    assert planned_collection_date([due, None, None], today) == date(2026, 3, 16)
+    assert planned_collection_date([due, requested, None], today) == requested
+    # Wednesday 1 April: the retry date is a business day after the notice.
+    assert planned_collection_date([due, requested, retry], today) == retry
+
+
+def test_planned_collection_keeps_the_announced_date_while_it_fits():
+    due = date(2026, 3, 10)
+    announced = date(2026, 3, 16)
+    # Told on 2 March; three days later the 14 days would give Thursday 19.
+    assert planned_collection_date([due], date(2026, 3, 5), announced=announced) == (
+        announced
+    )
+    # Too late to send the file by D-1 (Friday 13): the next possible day.
+    assert planned_collection_date([due], date(2026, 3, 14), announced=announced) == (
+        date(2026, 3, 30)
+    )
+
+
+def test_planned_collection_drops_an_announced_date_before_a_later_retry():
+    announced = date(2026, 3, 16)
+    retry = date(2026, 3, 25)
+    assert planned_collection_date(
+        [date(2026, 3, 10), retry], date(2026, 3, 5), announced=announced
+    ) == date(2026, 3, 25)
 
 
 def test_module_docstring_examples_hold():

@@ -13,7 +13,9 @@ from recurring_billing.engine.sepa_file import (
     Amendment,
     Creditor,
     Debit,
+    amendment_of,
     build_pain008,
+    pain008_file_name,
     validate_pain008,
 )
 from recurring_billing.engine.sepa_text import NAME_MAX, SEPA_CHARSET, sanitize
@@ -347,3 +349,25 @@ def test_random_names_and_amounts_give_a_valid_file_within_limits(rows, version)
     assert root.findtext("*/p:GrpHdr/p:CtrlSum", namespaces=ns) == str(
         sum(amount for _name, amount, _remittance in rows)
     )
+
+
+def test_no_changed_value_is_no_amendment():
+    assert amendment_of(False, False, False, False) is None
+
+
+def test_amendment_keeps_the_original_values_that_changed():
+    amendment = amendment_of("OLD-1", False, "FR72ZZZ123456", False)
+    assert amendment == Amendment(
+        original_umr="OLD-1", original_creditor_id="FR72ZZZ123456"
+    )
+
+
+def test_amendment_with_the_original_iban_does_not_report_smnda():
+    amendment = amendment_of(False, "DE02120300000000202051", False, True)
+    assert amendment.original_debtor_iban == "DE02120300000000202051"
+    assert not amendment.smnda
+    assert amendment_of(False, False, False, True) == Amendment(smnda=True)
+
+
+def test_file_name_of_a_batch_reference_has_no_slash():
+    assert pain008_file_name("SDD/2026/Übertrag") == "SDD-2026-Ubertrag.xml"

@@ -13,6 +13,7 @@ from recurring_billing.engine.sepa_text import (
     UMR_MAX,
     check_identifier,
     check_umr,
+    end_to_end_id,
     sanitize,
 )
 
@@ -151,3 +152,20 @@ def test_a_statement_label_mentions_a_reference_only_as_a_whole(
     label, reference, expected
 ):
     assert sepa_text.mentions(label, reference) is expected
+
+
+def test_end_to_end_id_of_a_retry_has_the_suffix_of_its_try():
+    assert end_to_end_id("INV/2026/00012", attempt=2) == "INV/2026/00012-3"
+
+
+def test_end_to_end_id_is_cut_to_leave_room_for_the_suffix():
+    reference = "F" * 40
+    assert end_to_end_id(reference) == "F" * E2E_ID_MAX
+    assert end_to_end_id(reference, attempt=1) == "F" * (E2E_ID_MAX - 2) + "-2"
+
+
+def test_end_to_end_id_is_a_valid_identifier():
+    identifier = end_to_end_id("Rechnung Nr. 7 // Müller")
+    assert check_identifier(identifier, E2E_ID_MAX, "end-to-end id") == (
+        "Rechnung Nr. 7 / Muller"
+    )

@@ -100,3 +100,38 @@ def earliest_collection_date(
     It is ``collection_date`` of an invoice already due.
     """
     return collection_date(today, today, prenotification_days)
+
+
+def planned_collection_date(
+    due_dates: list[date | None],
+    today: date,
+    prenotification_days: int = PRENOTIFICATION_DAYS,
+    announced: date | None = None,
+) -> date:
+    """Return the date to request in the file for a debit collected no earlier than
+    any of ``due_dates`` (the invoice's due date, the collection date the creditor
+    asks for, the date a retry is allowed from; ``None`` ones do not count).
+
+    It is ``collection_date`` of the latest of them, unless the customer was told
+    ``announced`` in a pre-notification and that date still fits: not before those
+    dates, a business day whose D-1 has not passed. Keeping it respects the notice
+    the customer was given, even when the pre-notification period has shrunk since.
+
+    >>> planned_collection_date([date(2026, 3, 10), None], today=date(2026, 3, 2))
+    datetime.date(2026, 3, 16)
+    >>> planned_collection_date(
+    ...     [date(2026, 3, 10)], today=date(2026, 3, 5), announced=date(2026, 3, 16)
+    ... )
+    datetime.date(2026, 3, 16)
+
+    :raises ValueError: if ``prenotification_days`` is negative.
+    """
+    due = max(day for day in due_dates if day)
+    planned = collection_date(due, today, prenotification_days)
+    if (
+        announced
+        and due <= announced
+        and collection_date(announced, today, 0) == announced
+    ):
+        return announced
+    return planned

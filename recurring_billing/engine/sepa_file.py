@@ -104,6 +104,46 @@ class Debit:
     amendment: Amendment | None = None
 
 
+def amendment_of(
+    original_umr: str | None,
+    original_debtor_iban: str | None,
+    original_creditor_id: str | None,
+    smnda: bool,
+) -> Amendment | None:
+    """Return the amendment a collection reports for a mandate whose reference, debtor
+    account or creditor identifier changed from these original values (empty: not
+    changed), or whose debtor moved to another bank (``smnda``); None if nothing did.
+
+    The original IBAN is what a debtor at the same bank is identified by: when it is
+    known, SMNDA is not reported as well.
+
+    >>> amendment_of(None, "", None, False) is None
+    True
+    >>> amendment_of("OLD-REF", "", None, False).original_umr
+    'OLD-REF'
+    >>> amendment_of(None, "DE02120300000000202051", None, True).smnda
+    False
+    """
+    if not (original_umr or original_debtor_iban or original_creditor_id or smnda):
+        return None
+    return Amendment(
+        original_umr=original_umr or None,
+        original_debtor_iban=original_debtor_iban or None,
+        original_creditor_id=original_creditor_id or None,
+        smnda=bool(smnda) and not original_debtor_iban,
+    )
+
+
+def pain008_file_name(reference: str) -> str:
+    """Return the name of the file of the batch ``reference``: SEPA characters only,
+    and no '/', which a file name cannot hold.
+
+    >>> pain008_file_name("SDD/2026/0007")
+    'SDD-2026-0007.xml'
+    """
+    return f"{sanitize(reference, 60).replace('/', '-')}.xml"
+
+
 def _check_version(version: str) -> None:
     if version not in SUPPORTED_VERSIONS:
         raise ValueError(

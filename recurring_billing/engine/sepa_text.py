@@ -191,6 +191,25 @@ def check_identifier(value: str, max_length: int, label: str) -> str:
     return value
 
 
+def end_to_end_id(reference: str, attempt: int = 0) -> str:
+    """Return the end-to-end id of the debit collecting the document ``reference``.
+
+    ``attempt`` counts the earlier debits of the document that were returned: an
+    end-to-end id names one debit of the creditor, so a debit presented again gets the
+    suffix of its try. The reference is restricted to the SEPA character set and cut
+    to leave room for the suffix; a '//', which an identifier may not hold, becomes '/'.
+
+    >>> end_to_end_id("INV/2026/00012")
+    'INV/2026/00012'
+    >>> end_to_end_id("INV/2026/00012", attempt=1)
+    'INV/2026/00012-2'
+    >>> end_to_end_id("Facture n° 12 // mars")
+    'Facture n 12 / mars'
+    """
+    suffix = f"-{attempt + 1}" if attempt else ""
+    return sanitize(reference, E2E_ID_MAX - len(suffix)).replace("//", "/") + suffix
+
+
 def check_umr(umr: str) -> str:
     """Return the unique mandate reference ``umr`` if it is valid, else raise.
 

@@ -18,7 +18,6 @@ from . import res_partner
 from . import recurring_subscription_change
 from . import res_company
 from . import res_config_settings
-from . import res_partner_sepa
 from . import res_partner_bank
 from . import account_journal
 from . import account_payment_method
@@ -29,6 +28,4 @@ from . import sepa_debit_batch_line
 from . import sepa_debit_batch_line_return
 from . import recurring_subscription_sepa
 from . import sepa_mandate_collection
-from . import sepa_debit_batch_file
-from . import sepa_debit_batch_send
 from . import sepa_debit_batch_reconcile

@@ -26,6 +26,44 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
+    sepa_line_ids = fields.One2many(
+        "sepa.debit.batch.line", "invoice_id", "SEPA Direct Debits"
+    )
+    sepa_mandate_id = fields.Many2one(
+        "sepa.mandate",
+        "Pre-notified Mandate",
+        copy=False,
+        readonly=True,
+        check_company=True,
+    )
+    sepa_date_prenotified = fields.Date(
+        "SEPA Pre-notification Sent", copy=False, readonly=True, tracking=True
+    )
+    sepa_date_collection_planned = fields.Date(
+        "SEPA Collection Announced",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Collection date given to the customer in the pre-notification.",
+    )
+    sepa_retry_count = fields.Integer(
+        "SEPA Retries", copy=False, readonly=True, tracking=True
+    )
+    sepa_date_retry = fields.Date(
+        "SEPA Retry From",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="A returned debit is not presented again before this date.",
+    )
+    sepa_no_retry = fields.Boolean(
+        "SEPA Collection Stopped",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="A return stopped the direct debit of this invoice: collect it another "
+        "way.",
+    )
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         # Credit notes stay attached to the subscription and period they correct.

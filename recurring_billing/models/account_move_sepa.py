@@ -2,7 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date
 from .sepa_debit_batch_line import PENDING_STATES
@@ -13,46 +13,10 @@ CRON_BATCH_SIZE = 200
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    """Collecting invoices by SEPA Direct Debit: which may be debited, with which
+    mandate, and the pre-notification of their customers."""
 
-    sepa_line_ids = fields.One2many(
-        "sepa.debit.batch.line", "invoice_id", "SEPA Direct Debits"
-    )
-    sepa_mandate_id = fields.Many2one(
-        "sepa.mandate",
-        "Pre-notified Mandate",
-        copy=False,
-        readonly=True,
-        check_company=True,
-    )
-    sepa_date_prenotified = fields.Date(
-        "SEPA Pre-notification Sent", copy=False, readonly=True, tracking=True
-    )
-    sepa_date_collection_planned = fields.Date(
-        "SEPA Collection Announced",
-        copy=False,
-        readonly=True,
-        tracking=True,
-        help="Collection date given to the customer in the pre-notification.",
-    )
-    sepa_retry_count = fields.Integer(
-        "SEPA Retries", copy=False, readonly=True, tracking=True
-    )
-    sepa_date_retry = fields.Date(
-        "SEPA Retry From",
-        copy=False,
-        readonly=True,
-        tracking=True,
-        help="A returned debit is not presented again before this date.",
-    )
-    sepa_no_retry = fields.Boolean(
-        "SEPA Collection Stopped",
-        copy=False,
-        readonly=True,
-        tracking=True,
-        help="A return stopped the direct debit of this invoice: collect it another "
-        "way.",
-    )
+    _inherit = "account.move"
 
     def _sepa_eligible_domain(self, company):
         """Open customer invoices in EUR of ``company`` that may be debited."""
@@ -88,6 +52,29 @@ class AccountMove(models.Model):
         return self.commercial_partner_id.sepa_mandate_ids.filtered(
             lambda m: m.state == "valid" and m.company_id == self.company_id
         ).sorted(lambda m: (m.date_signature or fields.Date.today(), m.id))[-1:]
+
+    def _sepa_refuse_without_mandate(self):
+        """Refuse to debit the invoice, which has no valid mandate to be debited
+        with; the mandate that ended with its last collection is named."""
+        self.ensure_one()
+        mandates = self.subscription_id.mandate_id | (
+            self.commercial_partner_id.sepa_mandate_ids
+        )
+        mandates.filtered(
+            lambda m: (
+                m.company_id == self.company_id
+                and m.state == "expired"
+                and m.end_after_next_collection
+            )
+        ).sorted("date_last_collection")[-1:]._check_usable()
+        raise ValidationError(
+            self.env._(
+                "%(customer)s has no valid SEPA mandate: invoice %(invoice)s "
+                "cannot be debited. Have the customer sign a mandate first.",
+                customer=self.commercial_partner_id.display_name,
+                invoice=self.name,
+            )
+        )
 
     def action_sepa_collect(self):
         """Put the selected invoices in a new draft SEPA Direct Debit batch."""

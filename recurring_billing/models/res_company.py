@@ -1,8 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import PRENOTIFICATION_DAYS
-from ..engine.sepa_file import DEFAULT_VERSION, FILE_VERSION_SELECTION
+from ..engine.sepa_file import DEFAULT_VERSION, FILE_VERSION_SELECTION, Creditor
 from ..engine.sepa_ids import validate_creditor_identifier
 
 SEPA_SCHEMES = [("core", "CORE (consumers)"), ("b2b", "B2B (businesses)")]
@@ -139,3 +139,25 @@ class ResCompany(models.Model):
         if vals.get("sepa_journal_id"):
             self.sepa_journal_id._add_sepa_payment_method()
         return res
+
+    def _sepa_creditor(self, journal, batch_booking):
+        """The creditor the company collects as, credited on its collection account
+        (else the account of ``journal``); raise unless the settings give what a
+        file needs."""
+        self.ensure_one()
+        account = self.sepa_bank_account_id or journal.bank_account_id
+        if not self.sepa_creditor_identifier or not account:
+            raise UserError(
+                self.env._(
+                    "Set the SEPA creditor identifier and the collection bank account "
+                    "of %(company)s in the settings before generating a file.",
+                    company=self.name,
+                )
+            )
+        return Creditor(
+            name=self.name,
+            iban=account.acc_number,
+            creditor_id=self.sepa_creditor_identifier,
+            bic=account.bank_bic or None,
+            batch_booking=batch_booking,
+        )

@@ -1,16 +1,31 @@
 from collections import defaultdict
+from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_amount, format_date
 
-from ..engine.sepa_calendar import collection_date, earliest_collection_date
-from ..engine.sepa_file import FILE_VERSION_SELECTION
-from ..engine.sepa_text import E2E_ID_MAX, sanitize
-from .sepa_debit_batch_line import PENDING_STATES
+from ..engine.sepa_calendar import (
+    earliest_collection_date,
+    planned_collection_date,
+    submission_deadline,
+)
+from ..engine.sepa_file import (
+    FILE_VERSION_SELECTION,
+    Debit,
+    amendment_of,
+    build_pain008,
+    pain008_file_name,
+)
+from ..engine.sepa_text import end_to_end_id
 from .tools import check_state
 
 
 class SepaDebitBatch(models.Model):
+    """The debits of one pain.008 file, from the invoices it collects to the bank:
+    the file and the pre-notifications, sending, the states. Matching the bank
+    statement is in sepa_debit_batch_reconcile.py."""
+
     _name = "sepa.debit.batch"
     _description = "SEPA Direct Debit Batch"
     _inherit = ["mail.thread", "mail.activity.mixin"]
@@ -83,6 +98,19 @@ class SepaDebitBatch(models.Model):
     attachment_id = fields.Many2one("ir.attachment", "File", readonly=True, copy=False)
     file_name = fields.Char(related="attachment_id.name")
     date_sent = fields.Date("Sent On", readonly=True, copy=False)
+    reconcile_mode = fields.Selection(related="company_id.sepa_reconcile_mode")
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        "Bank Statement Line",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The credit of the bank for all the debits of the file, when it booked "
+        "them on one line.",
+    )
+    has_return_to_match = fields.Boolean(
+        "Return to Match", compute="_compute_has_return_to_match"
+    )
 
     _sql_constraints = [
         (
@@ -122,6 +150,7 @@ class SepaDebitBatch(models.Model):
         for batch in self.filtered("date_collection"):
             if batch.state not in ("draft", "generated"):
                 continue
+            earliest = batch._earliest_collection_date()
             if batch.date_collection < today:
                 raise ValidationError(
                     self.env._(
@@ -129,10 +158,9 @@ class SepaDebitBatch(models.Model):
                         "past: choose a date from %(earliest)s on, or leave it empty.",
                         date=batch.date_collection,
                         batch=batch.name,
-                        earliest=batch._earliest_collection_date(),
+                        earliest=earliest,
                     )
                 )
-            earliest = batch._earliest_collection_date()
             if batch.date_collection < earliest:
                 raise ValidationError(
                     self.env._(
@@ -192,7 +220,7 @@ class SepaDebitBatch(models.Model):
             invoices = self.env["account.move"].search(
                 domain, order="invoice_date_due, id"
             )
-            invoices = self._skip_used_one_off_mandates(invoices, vals_list)
+            invoices = self.env["sepa.mandate"]._skip_used_up(invoices, vals_list)
             if not invoices:
                 raise UserError(
                     self.env._(
@@ -208,48 +236,15 @@ class SepaDebitBatch(models.Model):
         self._update_lines()
         return True
 
-    def _skip_used_one_off_mandates(self, invoices, vals_list):
-        """``invoices`` but those a one-off mandate cannot collect any more: it
-        authorises one collection, given to the first invoice due."""
-        used = set(
-            self.env["sepa.debit.batch.line"]
-            .search(
-                [
-                    ("mandate_type", "=", "oneoff"),
-                    ("state", "in", PENDING_STATES),
-                    (
-                        "mandate_id",
-                        "in",
-                        invoices.commercial_partner_id.sepa_mandate_ids.ids,
-                    ),
-                ]
-            )
-            .mandate_id.ids
-        )
-        used.update(vals["mandate_id"] for vals in vals_list)
-        kept = invoices.browse()
-        for invoice in invoices:
-            mandate = invoice._sepa_mandate()
-            if mandate.mandate_type == "oneoff":
-                if mandate.id in used:
-                    continue
-                used.add(mandate.id)
-            kept |= invoice
-        return kept
-
     def _prepare_line_vals(self, invoice):
         self.ensure_one()
         attempt = len(invoice.sepa_line_ids.filtered(lambda li: li.state == "returned"))
-        suffix = f"-{attempt + 1}" if attempt else ""
         return {
             "batch_id": self.id,
             "invoice_id": invoice.id,
             "mandate_id": invoice._sepa_mandate().id,
             "amount": invoice.amount_residual,
-            "end_to_end_id": (
-                sanitize(invoice.name, E2E_ID_MAX - len(suffix)).replace("//", "/")
-                + suffix
-            ),
+            "end_to_end_id": end_to_end_id(invoice.name, attempt),
         }
 
     def _update_lines(self):
@@ -260,25 +255,16 @@ class SepaDebitBatch(models.Model):
             days = batch.company_id.sepa_prenotification_days
             for line in batch.line_ids.filtered(lambda li: li.state == "draft"):
                 invoice = line.invoice_id
-                due = max(
-                    day
-                    for day in (
+                day = planned_collection_date(
+                    [
                         invoice.invoice_date_due,
                         batch.date_collection,
                         invoice.sepa_date_retry,
-                    )
-                    if day
+                    ],
+                    today,
+                    days,
+                    announced=invoice.sepa_date_collection_planned,
                 )
-                day = collection_date(due, today, days)
-                announced = invoice.sepa_date_collection_planned
-                # The date given in the pre-notification is kept while it is still
-                # possible: it respects the notice the customer was given.
-                if (
-                    announced
-                    and due <= announced
-                    and collection_date(announced, today, 0) == announced
-                ):
-                    day = announced
                 to_write[day, line.mandate_id._sequence_type().lower()] |= line
         for (day, sequence_type), lines in to_write.items():
             lines.write({"date_collection": day, "sequence_type": sequence_type})
@@ -304,3 +290,226 @@ class SepaDebitBatch(models.Model):
             Command.create(self._prepare_line_vals(invoice)) for invoice in invoices
         ]
         self._update_lines()
+
+    # -- The file and the pre-notifications --------------------------------------
+
+    def action_generate(self):
+        """Build, validate and attach the pain.008 file; pre-notify the customers
+        not yet told the date."""
+        check_state(self, ("draft", "generated"), self.env._("generated"))
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
+            if not lines:
+                raise UserError(
+                    self.env._(
+                        "%(batch)s has no debit: add invoices first.", batch=batch.name
+                    )
+                )
+            lines = batch._follow_residuals(lines)
+            batch._check_date_collection()
+            lines._check_collectable()
+            batch._update_lines()
+            batch._attach_file(lines)
+            batch.state = "generated"
+            batch._prenotify(lines)
+        return True
+
+    def _follow_residuals(self, lines):
+        """Make the debits ``lines`` collect no more than what is left to pay on
+        their invoices; the debits of invoices paid meanwhile leave the batch.
+        Return the debits left."""
+        self.ensure_one()
+        paid = lines.filtered(
+            lambda li: (
+                li.invoice_id.state == "posted"
+                and li.currency_id.is_zero(li.invoice_id.amount_residual)
+            )
+        )
+        if paid == lines:
+            raise ValidationError(
+                self.env._(
+                    "Every invoice of %(batch)s was paid since it was added: there is "
+                    "nothing left to collect. Cancel the batch.",
+                    batch=self.name,
+                )
+            )
+        for line in paid:
+            self.message_post(
+                body=self.env._(
+                    "Invoice %(invoice)s was paid since it was added: its debit of "
+                    "%(amount)s leaves the batch.",
+                    invoice=line.invoice_id.name,
+                    amount=format_amount(self.env, line.amount, line.currency_id),
+                )
+            )
+        paid.unlink()
+        lines -= paid
+        for line in lines:
+            residual = line.invoice_id.amount_residual
+            if line.currency_id.compare_amounts(line.amount, residual) > 0:
+                line.amount = residual
+        return lines
+
+    def _attach_file(self, lines):
+        """Build the pain.008 file collecting ``lines``, validated, and attach it to
+        the batch in place of the previous one."""
+        self.ensure_one()
+        xml = self._build_file(lines)
+        self.attachment_id.unlink()
+        self.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": pain008_file_name(self.name),
+                "raw": xml,
+                "mimetype": "application/xml",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+
+    def _build_file(self, lines):
+        self.ensure_one()
+        creditor = self.company_id._sepa_creditor(self.journal_id, self.batch_booking)
+        try:
+            return build_pain008(creditor, self._file_debits(lines), self.file_version)
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The SEPA file of %(batch)s cannot be built: %(error)s",
+                    batch=self.name,
+                    error=error,
+                )
+            ) from error
+
+    def _file_debits(self, lines):
+        """The engine debits of ``lines``, read with one query.
+
+        A batch may hold tens of thousands of debits: reading the invoice, mandate,
+        bank account and customer of each through the ORM took longer than writing
+        the file. The lines are the batch's, which the user may read; the query reads
+        only what the file says about them.
+        """
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT line.end_to_end_id,
+                       ROUND(line.amount, 2)::text AS amount,
+                       UPPER(line.sequence_type) AS sequence_type,
+                       line.date_collection AS collection_date,
+                       COALESCE(NULLIF(account.acc_holder_name, ''), customer.name)
+                           AS debtor_name,
+                       account.acc_number AS debtor_iban,
+                       bank.bic AS debtor_bic,
+                       mandate.name AS umr,
+                       mandate.date_signature AS mandate_date,
+                       UPPER(mandate.scheme) AS scheme,
+                       invoice.name AS remittance,
+                       mandate.previous_umr,
+                       mandate.previous_iban,
+                       mandate.previous_creditor_identifier,
+                       mandate.amendment_smnda
+                  FROM sepa_debit_batch_line line
+                  JOIN account_move invoice ON invoice.id = line.invoice_id
+                  JOIN res_partner customer
+                    ON customer.id = invoice.commercial_partner_id
+                  JOIN sepa_mandate mandate ON mandate.id = line.mandate_id
+                  JOIN res_partner_bank account
+                    ON account.id = mandate.partner_bank_id
+                  LEFT JOIN res_bank bank ON bank.id = account.bank_id
+                 WHERE line.id = ANY(%s)
+                 ORDER BY line.id
+                """,
+                lines.ids,
+            )
+        )
+        debits = []
+        for row in rows:
+            amendment = amendment_of(
+                row.pop("previous_umr"),
+                row.pop("previous_iban"),
+                row.pop("previous_creditor_identifier"),
+                row.pop("amendment_smnda"),
+            )
+            row["amount"] = Decimal(row["amount"])
+            debits.append(Debit(**row, amendment=amendment))
+        return debits
+
+    def _prenotify(self, lines):
+        template = self.env.ref("recurring_billing.mail_template_sepa_prenotification")
+        for line in lines:
+            invoice = line.invoice_id
+            if invoice.sepa_date_collection_planned != line.date_collection:
+                invoice._sepa_prenotify(template, line.date_collection)
+
+    def action_download(self):
+        self.ensure_one()
+        if not self.attachment_id:
+            raise UserError(
+                self.env._("Generate the file of %(batch)s first.", batch=self.name)
+            )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.attachment_id.id}?download=true",
+            "target": "self",
+        }
+
+    # -- Sending --------------------------------------------------------------------
+
+    def action_confirm_sent(self):
+        """The file reached the bank: record a payment per debit and move the
+        mandates to recurring collections. The payments are reconciled with their
+        invoices now, or when the bank statement is matched if the company says so."""
+        check_state(self, ("generated",), self.env._("confirmed as sent"))
+        for batch in self:
+            lines = batch.line_ids.filtered(lambda li: li.state == "draft")
+            lines._check_collectable()
+            batch._check_submission_deadline(lines)
+            method_line = batch.journal_id._sepa_payment_method_line()
+            payments = self.env["account.payment"].create(
+                [line._prepare_payment_vals(method_line) for line in lines]
+            )
+            payments.action_post()
+            for line, payment in zip(lines, payments, strict=True):
+                line.payment_id = payment
+            lines._keep_reported_amendment()
+            for mandate, debits in lines.grouped("mandate_id").items():
+                mandate._register_collection(
+                    max(debits.mapped("date_collection")),
+                    last="fnal" in debits.mapped("sequence_type"),
+                )
+            lines.state = "sent"
+            batch.write(
+                {"state": "sent", "date_sent": fields.Date.context_today(batch)}
+            )
+        return True
+
+    def _check_submission_deadline(self, lines):
+        """Raise if the bank gets the file of ``lines`` too late: after D-1, the
+        business day before a collection date."""
+        today = fields.Date.context_today(self)
+        late = lines.filtered(
+            lambda li: submission_deadline(li.date_collection) < today
+        )
+        if late:
+            line = late[0]
+            raise UserError(
+                self.env._(
+                    "The bank needed the file of %(batch)s by %(deadline)s, the "
+                    "business day before the collection date %(date)s of %(debit)s: "
+                    "it would refuse the file now. Reset the batch to draft and "
+                    "generate the file again; the collection dates move to the "
+                    "earliest possible day and the customers are told the new date.",
+                    batch=self.name,
+                    deadline=format_date(
+                        self.env, submission_deadline(line.date_collection)
+                    ),
+                    date=format_date(self.env, line.date_collection),
+                    debit=line.end_to_end_id,
+                )
+            )
+
+    def action_view_payments(self):
+        self.ensure_one()
+        return self.line_ids.payment_id._get_records_action(
+            name=self.env._("Payments"), context={"create": False}
+        )

@@ -150,12 +150,20 @@ class SepaDebitBatchLine(models.Model):
                 "WHERE state != 'cancelled'"
             )
         )
-        # A one-off mandate is collected once: one debit waiting or collected on it.
+        # A one-off mandate is collected once: one debit waiting or collected on it;
+        # and a recurrent mandate has one last collection.
         self.env.cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_oneoff_once "
                 "ON sepa_debit_batch_line (mandate_id) "
                 "WHERE mandate_type = 'oneoff' AND state IN ('draft', 'sent', 'collected')"
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS sepa_debit_batch_line_fnal_once "
+                "ON sepa_debit_batch_line (mandate_id) "
+                "WHERE sequence_type = 'fnal' AND state IN ('draft', 'sent', 'collected')"
             )
         )
 
@@ -169,49 +177,10 @@ class SepaDebitBatchLine(models.Model):
                 self._check_debit_amount(vals["amount"], invoice)
             if not vals.get("mandate_id") and vals.get("invoice_id"):
                 invoice = self.env["account.move"].browse(vals["invoice_id"])
-                raise ValidationError(
-                    self.env._(
-                        "%(customer)s has no valid SEPA mandate: invoice %(invoice)s "
-                        "cannot be debited. Have the customer sign a mandate first.",
-                        customer=invoice.commercial_partner_id.display_name,
-                        invoice=invoice.name,
-                    )
-                )
+                invoice._sepa_refuse_without_mandate()
         self._check_not_in_other_batch(vals_list)
-        self._check_one_off_free(vals_list)
+        self.env["sepa.mandate"]._check_one_collection_left(vals_list)
         return super().create(vals_list)
-
-    def _check_one_off_free(self, vals_list):
-        """A one-off mandate is collected once: refuse a second debit on it while
-        the first waits or is collected (the database refuses it too)."""
-        mandate_ids = [vals.get("mandate_id") for vals in vals_list]
-        one_offs = (
-            self.env["sepa.mandate"]
-            .browse(filter(None, mandate_ids))
-            .filtered(lambda m: m.mandate_type == "oneoff")
-        )
-        if not one_offs:
-            return
-        taken = self.search(
-            [("mandate_id", "in", one_offs.ids), ("state", "in", PENDING_STATES)],
-            limit=1,
-        )
-        mandate = taken.mandate_id
-        if not taken:
-            mandate = next(
-                (m for m in one_offs if mandate_ids.count(m.id) > 1), one_offs.browse()
-            )
-        if mandate:
-            raise ValidationError(
-                self.env._(
-                    "Mandate %(mandate)s is a one-off mandate: it authorises one "
-                    "collection only, and %(debit)s already uses it. Have the customer "
-                    "sign a recurrent mandate, or collect this invoice another way.",
-                    mandate=mandate.name,
-                    debit=taken.end_to_end_id
-                    or self.env._("another debit of the list"),
-                )
-            )
 
     def _check_not_in_other_batch(self, vals_list):
         """One waiting or collected debit per invoice (the unique index says it too)."""

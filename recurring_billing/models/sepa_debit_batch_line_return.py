@@ -242,10 +242,26 @@ class SepaDebitBatchLine(models.Model):
         if failed:
             self._flag_payment_failed(message)
 
+    def _keep_reported_amendment(self):
+        """Keep on each debit sent the amendment of its mandate that its file
+        reports: a reject gives it back to the mandate for the next collection."""
+        for line in self:
+            mandate = line.mandate_id
+            line.write(
+                {
+                    "amendment_previous_umr": mandate.previous_umr,
+                    "amendment_previous_iban": mandate.previous_iban,
+                    "amendment_previous_creditor_identifier": (
+                        mandate.previous_creditor_identifier
+                    ),
+                    "amendment_smnda": mandate.amendment_smnda,
+                }
+            )
+
     def _restore_mandate(self):
         """A rejected debit never reached the debtor's account: the mandate is as
-        before it, the next collection reports the same amendment, and a first or
-        one-off collection is still to come."""
+        before it, the next collection reports the same amendment, and a first,
+        last or one-off collection is still to come."""
         mandate = self.mandate_id
         if self.sequence_type == "frst":
             mandate.sequence_state = "first"
@@ -263,7 +279,7 @@ class SepaDebitBatchLine(models.Model):
             vals["previous_iban"] = False
         mandate.write(vals)
         if (
-            self.sequence_type == "ooff"
+            self.sequence_type in ("ooff", "fnal")
             and mandate.state == "expired"
             and mandate_action(self.return_reason_code) != "stop"
         ):

@@ -1,4 +1,4 @@
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
@@ -11,20 +11,6 @@ class SepaDebitBatch(models.Model):
     debits, and its debits of the returns."""
 
     _inherit = "sepa.debit.batch"
-
-    reconcile_mode = fields.Selection(related="company_id.sepa_reconcile_mode")
-    statement_line_id = fields.Many2one(
-        "account.bank.statement.line",
-        "Bank Statement Line",
-        readonly=True,
-        copy=False,
-        check_company=True,
-        help="The credit of the bank for all the debits of the file, when it booked "
-        "them on one line.",
-    )
-    has_return_to_match = fields.Boolean(
-        "Return to Match", compute="_compute_has_return_to_match"
-    )
 
     def _compute_has_return_to_match(self):
         for batch in self:

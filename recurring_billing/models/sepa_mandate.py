@@ -97,6 +97,14 @@ class SepaMandate(models.Model):
         tracking=True,
         help="A recurrent mandate is collected as FRST the first time, RCUR after.",
     )
+    end_after_next_collection = fields.Boolean(
+        "Ends After Next Collection",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="The next collection is the last one (FNAL): once it is sent to the "
+        "bank, the mandate expires and collects nothing more.",
+    )
     date_last_collection = fields.Date("Last Collection", copy=False, readonly=True)
     previous_umr = fields.Char(
         "Previous Mandate Reference",
@@ -245,9 +253,16 @@ class SepaMandate(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if "state" in vals and self.env.context.get("sepa_mandate_state") is not (
-            _STATE_CHANGE
-        ):
+        by_method = self.env.context.get("sepa_mandate_state") is _STATE_CHANGE
+        if "end_after_next_collection" in vals and not by_method:
+            raise UserError(
+                self.env._(
+                    "Whether a mandate ends after its next collection is set by its "
+                    "button End After Next Collection, which checks that the "
+                    "mandate can still collect once: use it."
+                )
+            )
+        if "state" in vals and not by_method:
             raise UserError(
                 self.env._(
                     "The state of a mandate follows its life: use the buttons of the "
@@ -315,7 +330,12 @@ class SepaMandate(models.Model):
     def _set_state(self, state):
         """Write ``state`` on the mandates: the one door to their state, for the
         methods that checked the change is allowed."""
-        self.with_context(sepa_mandate_state=_STATE_CHANGE).write({"state": state})
+        self._write_checked({"state": state})
+
+    def _write_checked(self, vals):
+        """Write ``vals``, which only the mandate's own methods may change, for the
+        methods that checked the change is allowed."""
+        self.with_context(sepa_mandate_state=_STATE_CHANGE).write(vals)
 
     def _link_waiting_subscriptions(self):
         """Give the mandate to the customer's subscriptions paid by SEPA without one."""

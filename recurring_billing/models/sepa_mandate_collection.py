@@ -1,11 +1,13 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..engine.sepa_banks import same_bank
-from ..engine.sepa_file import Amendment
-from .tools import selection_label
+from ..engine.sepa_file import amendment_of
+from .sepa_debit_batch_line import PENDING_STATES
+from .tools import check_state, selection_label
 
 # Mandates unused for 36 months after their last collection expire (SDD rulebooks).
 EXPIRY_MONTHS = 36
@@ -20,6 +22,16 @@ class SepaMandate(models.Model):
     def _check_usable(self, partner=None, company=None):
         """Raise unless the mandates can be collected for ``partner`` and ``company``."""
         for mandate in self:
+            if mandate.state == "expired" and mandate.end_after_next_collection:
+                raise ValidationError(
+                    self.env._(
+                        "Mandate %(mandate)s ended with its last collection on "
+                        "%(date)s: it collects nothing more. Have the customer sign a "
+                        "new mandate.",
+                        mandate=mandate.name,
+                        date=format_date(self.env, mandate.date_last_collection),
+                    )
+                )
             if mandate.state != "valid":
                 raise ValidationError(
                     self.env._(
@@ -53,32 +65,137 @@ class SepaMandate(models.Model):
                 )
 
     def _sequence_type(self):
-        """The sequence type (FRST, RCUR, OOFF) of the next collection."""
+        """The sequence type (FRST, RCUR, FNAL, OOFF) of the next collection."""
         self.ensure_one()
         if self.mandate_type == "oneoff":
             return "OOFF"
+        # The last collection is FNAL even when it is the first: FRST is optional
+        # since the 2016 rulebooks, and the bank must learn that the mandate ends.
+        if self.end_after_next_collection:
+            return "FNAL"
         return "FRST" if self.sequence_state == "first" else "RCUR"
 
     def _amendment(self):
         """The engine amendment the next collection reports, or None."""
         self.ensure_one()
-        return self._make_amendment(
+        return amendment_of(
             self.previous_umr,
             self.previous_iban,
             self.previous_creditor_identifier,
             self.amendment_smnda,
         )
 
+    def action_end_after_next_collection(self):
+        """Make the next collection of the recurrent mandates their last one (FNAL):
+        once it is sent to the bank, the mandate expires. Returns True."""
+        check_state(self, ("valid",), self.env._("ended after its next collection"))
+        for mandate in self:
+            if mandate.mandate_type == "oneoff":
+                raise UserError(
+                    self.env._(
+                        "Mandate %(mandate)s is a one-off mandate: it is collected "
+                        "once, and that collection is its last already.",
+                        mandate=mandate.name,
+                    )
+                )
+            waiting = mandate.batch_line_ids.filtered(lambda li: li.state == "draft")
+            if len(waiting) > 1:
+                raise UserError(
+                    self.env._(
+                        "Mandate %(mandate)s has %(count)s debits waiting to be sent "
+                        "(%(debits)s): only one of them can be its last collection. "
+                        "Remove the others from their batches, or end the mandate "
+                        "once they are sent.",
+                        mandate=mandate.name,
+                        count=len(waiting),
+                        debits=", ".join(waiting.mapped("end_to_end_id")),
+                    )
+                )
+        to_end = self.filtered(lambda m: not m.end_after_next_collection)
+        to_end._write_checked({"end_after_next_collection": True})
+        return True
+
+    def _with_one_collection_left(self):
+        """The mandates that authorise one more collection only: one-off mandates,
+        and recurrent ones ending after their next collection."""
+        return self.filtered(
+            lambda m: m.mandate_type == "oneoff" or m.end_after_next_collection
+        )
+
+    def _holding_debits(self):
+        """The debits that hold the one collection left of these mandates: of a
+        one-off mandate, a debit waiting or collected; of a mandate ending after its
+        next collection, the debit to send (the ones sent before were not its last)."""
+        return self.env["sepa.debit.batch.line"].search(
+            [
+                ("mandate_id", "in", self._with_one_collection_left().ids),
+                ("state", "in", PENDING_STATES),
+                "|",
+                ("mandate_type", "=", "oneoff"),
+                ("state", "=", "draft"),
+            ]
+        )
+
     @api.model
-    def _make_amendment(self, previous_umr, previous_iban, previous_creditor_id, smnda):
-        """The engine amendment of a mandate holding these previous values, or None."""
-        if not (previous_umr or previous_iban or previous_creditor_id or smnda):
-            return None
-        return Amendment(
-            original_umr=previous_umr or None,
-            original_debtor_iban=previous_iban or None,
-            original_creditor_id=previous_creditor_id or None,
-            smnda=bool(smnda) and not previous_iban,
+    def _skip_used_up(self, invoices, vals_list):
+        """``invoices`` but those their mandate cannot collect any more: a mandate
+        with one collection left gives it to the first invoice due, unless a debit
+        holds it already or one of the debits ``vals_list`` to create takes it."""
+        mandates = invoices.commercial_partner_id.sepa_mandate_ids
+        used = set(mandates._holding_debits().mandate_id.ids)
+        used.update(vals["mandate_id"] for vals in vals_list)
+        kept = invoices.browse()
+        for invoice in invoices:
+            mandate = invoice._sepa_mandate()
+            if mandate._with_one_collection_left():
+                if mandate.id in used:
+                    continue
+                used.add(mandate.id)
+            kept |= invoice
+        return kept
+
+    @api.model
+    def _check_one_collection_left(self, vals_list):
+        """Refuse the debits ``vals_list`` to create that would collect a mandate
+        once more than it allows: a one-off mandate, or a mandate ending after its
+        next collection, whose one collection is held by another debit (the
+        database refuses it too)."""
+        mandate_ids = [vals.get("mandate_id") for vals in vals_list]
+        # An ended mandate is refused for its state, with a better message.
+        limited = (
+            self.browse(filter(None, mandate_ids))
+            ._with_one_collection_left()
+            .filtered(lambda m: m.mandate_type == "oneoff" or m.state == "valid")
+        )
+        if not limited:
+            return
+        taken = limited._holding_debits()[:1]
+        mandate = taken.mandate_id
+        if not taken:
+            mandate = next(
+                (m for m in limited if mandate_ids.count(m.id) > 1), limited.browse()
+            )
+        if not mandate:
+            return
+        debit = taken.end_to_end_id or self.env._("another debit of the list")
+        if mandate.mandate_type == "oneoff":
+            raise ValidationError(
+                self.env._(
+                    "Mandate %(mandate)s is a one-off mandate: it authorises one "
+                    "collection only, and %(debit)s already uses it. Have the customer "
+                    "sign a recurrent mandate, or collect this invoice another way.",
+                    mandate=mandate.name,
+                    debit=debit,
+                )
+            )
+        raise ValidationError(
+            self.env._(
+                "Mandate %(mandate)s ends after its next collection, and %(debit)s is "
+                "that last collection. Have the customer sign a new mandate to collect "
+                "this invoice, or collect it another way.",
+                mandate=mandate.name,
+                debit=debit,
+            )
         )
 
     def _remember_amendment(self, vals):
@@ -118,9 +235,10 @@ class SepaMandate(models.Model):
             else:
                 mandate.write({"previous_iban": False, "amendment_smnda": True})
 
-    def _register_collection(self, collection_date):
+    def _register_collection(self, collection_date, last=False):
         """Record a collection sent on ``collection_date``: the amendments are
-        reported, the next collection is recurring, a one-off mandate is used up."""
+        reported, the next collection is recurring; a one-off mandate is used up,
+        and so is a mandate whose ``last`` collection (FNAL) this is."""
         for mandate in self:
             vals = {
                 "sequence_state": "recurring",
@@ -133,7 +251,7 @@ class SepaMandate(models.Model):
                 ),
             }
             mandate.write(vals)
-            if mandate.mandate_type == "oneoff":
+            if mandate.mandate_type == "oneoff" or last:
                 mandate._set_state("expired")
 
     @api.model
@@ -155,7 +273,10 @@ class SepaMandate(models.Model):
         ]
         total = self.search_count(domain)
         mandates = self.search(domain, limit=CRON_BATCH_SIZE)
-        mandates._set_state("expired")
+        # Expired unused, not ended by a last collection: that one never came.
+        mandates._write_checked(
+            {"state": "expired", "end_after_next_collection": False}
+        )
         message = self.env._(
             "Expired: not collected for %(months)s months.", months=EXPIRY_MONTHS
         )

@@ -31,3 +31,4 @@ from . import test_sepa_mandate_checks
 from . import test_sepa_settlement
 from . import test_sepa_reconcile_blocks
 from . import test_currency_change
+from . import test_sepa_last_collection

@@ -140,6 +140,10 @@ class TestSepaActionsOverRpc(SepaCommon):
         self.assertMarshallable(draft.action_draft())
         self.assertEqual((mandate + draft).mapped("state"), ["revoked", "draft"])
 
+    def test_ending_a_mandate_after_its_next_collection_returns_true(self):
+        self.assertMarshallable(self.mandate.action_end_after_next_collection())
+        self.assertTrue(self.mandate.end_after_next_collection)
+
     @freeze_time("2026-03-02")
     def test_batch_actions_return_a_marshallable_result(self):
         self._invoice(100.0, date(2026, 3, 10))
