@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from schedule_timeline import Timeline, replay
 
 from recurring_billing.engine.periods import Period
 from recurring_billing.engine.schedule import (
@@ -197,66 +198,7 @@ def test_span_pieces_of_a_partial_first_period():
 # -- Property: every day of service billed once, at the price of that day ------------------
 
 UNITS = [("week", 1), ("week", 2), ("month", 1), ("quarter", 1), ("year", 1)]
-
-
-class _Run:
-    """A subscription paid in advance, billed day by day the way the models do.
-
-    Each schedule (a new one starts at a change to another interval) is a generation;
-    every piece and every day of service is filed under (generation, period index).
-    """
-
-    def __init__(self, anchor, unit, count, price, lazy):
-        self.schedule = Schedule(anchor, unit, count)
-        self.generation = 0
-        self.price = price
-        # A lazy job runs only at the steps: the steps bill what is due first.
-        self.lazy = lazy
-        self.billed, self.owed, self.pieces = {}, {}, {}
-
-    def _file(self, pieces, schedule=None):
-        schedule = schedule or self.schedule
-        for piece in pieces:
-            key = (self.generation, schedule.index_at(piece.start))
-            self.billed[key] = self.billed.get(key, 0) + piece.amount
-            self.pieces[key] = self.pieces.get(key, 0) + 1
-
-    def invoice_due(self, day):
-        for span in self.schedule.due(day):
-            whole = self.schedule.period(span.index)
-            self._file(span_pieces([("x", self.price)], span, whole))
-            self.schedule = self.schedule.moved(next_index=span.index + 1)
-
-    def change_price(self, day, price):
-        self.invoice_due(day - timedelta(days=1))
-        paid = self.schedule.billed_period_at(day)
-        if paid:
-            self._file(change_pieces([("x", self.price)], [("x", price)], paid, day))
-        self.price = price
-
-    def change_interval(self, day, unit, count, price):
-        self.invoice_due(day - timedelta(days=1))
-        paid = self.schedule.billed_period_at(day)
-        if paid:
-            last = day - timedelta(days=1)
-            self._file(unused_pieces([("x", self.price)], paid, last))
-        self.schedule = Schedule(day, unit, count)
-        self.generation += 1
-        self.price = price
-
-    def cancel(self, day):
-        self.invoice_due(day)
-        paid = self.schedule.billed_period_at(day)
-        if paid:
-            self._file(unused_pieces([("x", self.price)], paid, day))
-
-    def serve(self, day):
-        if not self.lazy:
-            self.invoice_due(day)
-        whole = self.schedule.period_at(day)
-        key = (self.generation, whole.index)
-        self.owed[key] = self.owed.get(key, 0) + self.price / whole.days
-
+HORIZON = 501
 
 EVENTS = st.lists(
     st.tuples(
@@ -267,6 +209,12 @@ EVENTS = st.lists(
     ),
     max_size=4,
 )
+
+
+def _step(kind, price, unit_count):
+    if kind == "price":
+        return lambda timeline, day: timeline.change_price(day, price)
+    return lambda timeline, day: timeline.change_interval(day, *unit_count, price)
 
 
 @settings(max_examples=150, deadline=None)
@@ -283,37 +231,10 @@ def test_every_day_billed_once_at_its_price(
     """Changes of price or interval, a cancellation, a job that ran late or on time:
     each period bills exactly what its days of service owe at the price of each day,
     to the half cent each rounded piece may add."""
-    run = _Run(anchor, *unit_count, Decimal(100), lazy)
-    by_day = {anchor + timedelta(days=offset): event for offset, *event in events}
-    stop = stop_after is not None and anchor + timedelta(days=stop_after)
-    day = anchor
-    while day <= anchor + timedelta(days=500):
-        kind, price, (unit, count) = by_day.get(day, (None, None, (None, None)))
-        if kind == "price":
-            run.change_price(day, Decimal(price))
-        elif kind == "interval":
-            run.change_interval(day, unit, count, Decimal(price))
-        if day == stop:
-            run.cancel(day)
-            run.serve(day)
-            break
-        run.serve(day)
-        day += timedelta(days=1)
-    else:
-        # The job runs at last, on the last day served: it bills what no step billed.
-        run.invoice_due(day - timedelta(days=1))
-    for key, owed in run.owed.items():
-        generation, index = key
-        # A period still running at the horizon is paid ahead: its days are not all
-        # served; every other period must bill exactly what its days owe.
-        billed = run.billed.get(key, Decimal(0))
-        finished = (
-            stop
-            or generation < run.generation
-            or (run.schedule.period(index).end < day)
-        )
-        if finished or billed < owed:
-            tolerance = Decimal("0.005") * run.pieces.get(key, 1)
-            assert abs(billed - owed) <= tolerance, (key, billed, owed)
-    for key in run.billed:
-        assert key in run.owed, f"period {key} billed without a day of service"
+    timeline = Timeline(anchor, *unit_count, 100, job="steps" if lazy else "evening")
+    steps = {
+        anchor + timedelta(days=offset): _step(*event) for offset, *event in events
+    }
+    stop = None if stop_after is None else anchor + timedelta(days=stop_after)
+    last_day = replay(timeline, steps, anchor, HORIZON, stop)
+    timeline.check(last_day)

@@ -159,6 +159,28 @@ class Schedule:
             return None
         return self.period(index)
 
+    def resumed(self, day: date) -> "Schedule":
+        """The schedule of a pause ended on ``day`` that keeps the anchor.
+
+        The periods of the pause are never billed: the period holding ``day`` is the
+        next one to invoice, billed from ``day``, prorated. A period holding ``day``
+        that was invoiced in advance before the pause stays in the ledger; the pause
+        credited its days from the pause day, so its days from ``day`` are charged
+        again: ``change_pieces([], lines, paid, day)`` with
+        ``paid = billed_period_at(day)`` asked before resuming.
+
+        >>> s = Schedule(date(2026, 1, 10), "month", next_index=1)
+        >>> r = s.resumed(date(2026, 4, 20))
+        >>> r.next_index, r.next()
+        (3, Period(index=3, start=datetime.date(2026, 4, 20), end=datetime.date(2026, 5, 9)))
+        >>> s.resumed(date(2026, 2, 5)).next()
+        Period(index=1, start=datetime.date(2026, 2, 10), end=datetime.date(2026, 3, 9))
+        """
+        index = self.index_at(day)
+        if self.next_index <= index:
+            return self.moved(next_index=index, service_start=day)
+        return self.moved(service_start=None)
+
     def term_end(self, periods: int) -> date:
         """Last day of a term of ``periods`` periods from the anchor."""
         return self.period(periods - 1).end
