@@ -441,7 +441,10 @@ class RecurringSubscription(models.Model):
             if not paid:
                 continue
             until = paid.end
-            if sub.date_paid_until and sub.date_paid_until >= paid.start:
+            # Paid until the eve of the period: all of it was credited.
+            if sub.date_paid_until and sub.date_paid_until >= paid.start - timedelta(
+                days=1
+            ):
                 until = min(until, sub.date_paid_until)
             if day <= until:
                 sub._invoice_change(sub._proration_lines(), [], paid, day, until=until)
@@ -472,8 +475,10 @@ class RecurringSubscription(models.Model):
             schedule = sub.state == "active" and sub._schedule()
             if not schedule or schedule.in_advance or sub.plan_id.is_free:
                 continue
-            if schedule.period_at(day).start >= day or day <= schedule.anchor:
+            if day <= schedule.anchor:
                 continue
+            # Also on the first day of a period: the one that ended yesterday is due
+            # today, maybe not billed yet, and was sold on the current terms.
             sub._bill_used_days(day - timedelta(days=1))
             sub.date_service_start = day
 

@@ -88,9 +88,15 @@ class RecurringSubscription(models.Model):
                 )
             )
         # Service stops today: the periods due before it are billed as if the
-        # invoicing job had run, and the days used of a period billed in arrears now.
-        self._invoice_due(today - timedelta(days=1))
-        self._bill_used_days(today - timedelta(days=1))
+        # invoicing job had run, and the days used of a period billed in arrears now;
+        # the days paid ahead from today are credited (doc/BILLING.md, Pause).
+        yesterday = today - timedelta(days=1)
+        self._invoice_due(yesterday)
+        self._bill_used_days(yesterday)
+        for sub in self:
+            paid = sub._billed_current_period(today)
+            if paid:
+                sub._credit_unused_days(sub._proration_lines(), paid, yesterday)
         with self._mrr_tracking("pause", today, True) as tracked:
             tracked.write(
                 {"state": "paused", "date_pause": today, "date_resume": date_resume}
@@ -101,22 +107,42 @@ class RecurringSubscription(models.Model):
         """Resume paused subscriptions as their plan says.
 
         "restart": a new period starts today. "keep_anchor": periods keep their dates
-        and the one holding today is billed from today, prorated, unless it was billed
-        before the pause. Changes waiting for the next period come into force if the
-        first period billed from now starts today.
+        and the one holding today is billed from today, prorated; if it was billed
+        before the pause, its days from today, credited at the pause, are charged
+        again. Changes waiting for the next period come into force if the first
+        period billed from now starts today.
         """
         self._check_states(("paused",), self.env._("resumed"))
         today = self._today()
         for sub in self:
             restart = sub.plan_id.resume_policy != "keep_anchor" or not sub.date_anchor
+            credited = None
             if restart:
+                # Days paid ahead that a pause made before this rule did not credit.
                 sub._credit_paid_days_from(today)
+            else:
+                credited = sub._credited_period_at(today)
             with sub._mrr_tracking("resume", today, True) as tracked:
                 tracked.write(sub._resume_vals(today))
                 first = tracked._next_period()
                 if first and first.start <= today:
                     tracked._bring_pending_into_force()
+            if credited:
+                sub._invoice_change([], sub._proration_lines(), credited, today)
+                sub.date_paid_until = False
         return True
+
+    def _credited_period_at(self, day):
+        """The period holding ``day`` if it was billed and its days from ``day`` on
+        were credited since (a pause): those days are paid again on a resume."""
+        self.ensure_one()
+        schedule = self._schedule()
+        paid = schedule and schedule.billed_period_at(day)
+        if not paid or not self.date_paid_until:
+            return None
+        if paid.start - timedelta(days=1) <= self.date_paid_until < day:
+            return paid
+        return None
 
     def _resume_vals(self, day):
         self.ensure_one()
@@ -133,11 +159,11 @@ class RecurringSubscription(models.Model):
             "date_resume": False,
             "date_service_start": False,
         }
-        index = self._schedule().index_at(day)
-        if self.next_period_index <= index:
-            # The periods of the pause are not billed; the one holding today is, from
-            # today on.
-            vals.update(next_period_index=index, date_service_start=day)
+        resumed = self._schedule().resumed(day)
+        vals.update(
+            next_period_index=resumed.next_index,
+            date_service_start=resumed.service_start or False,
+        )
         return vals
 
     def action_cancel(self, reason=None, at_period_end=False, credit_unused=False):

@@ -44,10 +44,10 @@ class TestScheduleEdges(InvoicingCommon):
 
     def test_interval_change_forgets_the_paid_until_date_of_old_periods(self):
         # March paid (100); on 03-10 to yearly: -100 x 22/31 = -70.97 and 1 200 for
-        # 2026-03-10..2027-03-09. Paused on 04-10 and resumed on 05-10 with new
-        # periods: the year's unused days from 05-10 are 304 of 365 (05-10..03-09),
-        # credited once at the annual price: -1 200 x 304/365 = -999.45 — the credit
-        # of March, made before the change, takes nothing more.
+        # 2026-03-10..2027-03-09. Paused on 04-10: the year's days from 04-10 are 334
+        # of 365 (04-10..03-09), credited at the annual price: -1 200 x 334/365 =
+        # -1 098.08; resumed on 05-10 with new periods, nothing more — the credit of
+        # March, made before the change, takes nothing either.
         self.plan_annual.resume_policy = "restart"
         sub = self._active(self.plan_monthly, date(2026, 3, 1))
         self._run_cron("2026-03-01")
@@ -59,7 +59,7 @@ class TestScheduleEdges(InvoicingCommon):
         with freeze_time("2026-05-10"):
             sub.action_resume()
         credits = [amount for _day, amount in self._lines(sub) if amount < 0]
-        self.assertEqual(credits, [-70.97, -999.45])
+        self.assertEqual(credits, [-70.97, -1098.08])
 
     def test_upgrade_monthly_to_yearly_credits_unused_month(self):
         sub = self._active(self.plan_monthly, date(2026, 3, 1))
@@ -158,10 +158,14 @@ class TestScheduleEdges(InvoicingCommon):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         with freeze_time("2026-02-15"):
             sub.action_pause()
-        # Jan 10 .. Feb 9 and Feb 10 .. Mar 9 were due before the pause: 30 each.
-        self.assertEqual(self._lines(sub), [("2026-01-10", 30.0), ("2026-02-10", 30.0)])
+        # Jan 10 .. Feb 9 and Feb 10 .. Mar 9 were due before the pause: 30 each;
+        # then 15 Feb .. 9 Mar, 23 of 28 days, are credited: -30 x 23/28 = -24.64.
+        self.assertEqual(
+            self._lines(sub),
+            [("2026-01-10", 30.0), ("2026-02-10", 30.0), ("2026-02-15", -24.64)],
+        )
         self._run_cron("2026-03-10")
-        self.assertEqual(len(self._invoices(sub)), 2, "nothing billed while paused")
+        self.assertEqual(len(self._invoices(sub)), 3, "nothing billed while paused")
 
     def test_upgrade_before_the_job_ran_bills_due_periods_on_the_old_plan(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
@@ -203,7 +207,7 @@ class TestScheduleEdges(InvoicingCommon):
 
     # -- Resume and reactivation in the period paid ahead ------------------------------
 
-    def test_resume_in_the_paid_period_credits_the_days_billed_again(self):
+    def test_pause_credits_the_days_paid_ahead_and_the_resume_bills_none_twice(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         self._run_cron("2026-01-10")
         with freeze_time("2026-01-20"):
@@ -211,11 +215,64 @@ class TestScheduleEdges(InvoicingCommon):
         with freeze_time("2026-01-25"):
             sub.action_resume()
         self._run_cron("2026-01-25")
-        # Paid 10 Jan .. 9 Feb (31 days); the new period 25 Jan .. 24 Feb bills
-        # 25 Jan .. 9 Feb again: 16 days credited, -30 x 16/31 = -15.48.
+        # Paid 10 Jan .. 9 Feb (31 days); paused on 20 Jan: 20 Jan .. 9 Feb, 21 days,
+        # are credited, -30 x 21/31 = -20.32, the paused days included. The new
+        # period 25 Jan .. 24 Feb is billed in full and nothing more is credited:
+        # 30 - 20.32 + 30 = 39.68 = 10 days served (9.68) + the new period.
         self.assertEqual(
             self._lines(sub),
-            [("2026-01-10", 30.0), ("2026-01-25", -15.48), ("2026-01-25", 30.0)],
+            [("2026-01-10", 30.0), ("2026-01-20", -20.32), ("2026-01-25", 30.0)],
+        )
+
+    def test_pause_on_the_first_day_of_a_paid_period_then_reactivation_credits_once(
+        self,
+    ):
+        # Feb 10 .. Mar 9 billed on Feb 10, paused the same day: all 28 days are
+        # credited, -30. Cancelled while paused and reactivated on Feb 20: the days
+        # were credited already, nothing more; a new period starts on Feb 20.
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-10"):
+            sub.action_pause()
+        with freeze_time("2026-02-15"):
+            sub.action_cancel()
+        with freeze_time("2026-02-20"):
+            sub.action_reactivate()
+        self._run_cron("2026-02-20")
+        self.assertEqual(
+            self._lines(sub),
+            [
+                ("2026-01-10", 30.0),
+                ("2026-02-10", 30.0),
+                ("2026-02-10", -30.0),
+                ("2026-02-20", 30.0),
+            ],
+        )
+
+    def test_arrears_change_on_the_first_day_bills_the_ended_period_on_old_terms(
+        self,
+    ):
+        # Basic 31 a month in arrears from 1 Jan; upgraded to Pro 62 on 1 Feb before
+        # the job ran: January was sold at 31 and is billed 31 on 1 Feb; February,
+        # all of it on Pro, 62 on 1 Mar.
+        basic = self._create_plan(
+            "Basic 31", "B31", self.product_basic, 31.0, billing_mode="arrears"
+        )
+        pro = self._create_plan(
+            "Pro 62", "P62", self.product_pro, 62.0, billing_mode="arrears"
+        )
+        sub = self._active(basic, date(2026, 1, 1))
+        with freeze_time("2026-02-01"):
+            sub.action_change_plan(pro)
+        self._run_cron("2026-02-01")
+        self._run_cron("2026-03-01")
+        self.assertEqual(
+            self._invoice_lines(sub),
+            [
+                ("2026-02-01", "Basic — 1 Jan 2026 to 31 Jan 2026", 31.0),
+                ("2026-03-01", "Pro — 1 Feb 2026 to 28 Feb 2026", 62.0),
+            ],
         )
 
     def test_reactivation_in_the_paid_period_credits_the_days_billed_again(self):

@@ -9,7 +9,13 @@ from .invoicing_common import InvoicingCommon
 
 @tagged("post_install", "-at_install")
 class TestResumePolicy(InvoicingCommon):
-    """Basic 30/month from 2026-01-10, paused on 01-20, resumed as the plan says."""
+    """Basic 30/month from 2026-01-10, paused on 01-20, resumed as the plan says.
+
+    The pause credits the days paid ahead: 01-20 .. 02-09 is 21 of the 31 days of
+    01-10 .. 02-09, 30 x 21/31 = 20.32.
+    """
+
+    CREDIT = ("2026-01-20", "Basic, unused — 20 Jan 2026 to 9 Feb 2026", 20.32)
 
     def _paused_basic(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
@@ -31,6 +37,7 @@ class TestResumePolicy(InvoicingCommon):
             self._invoice_lines(sub),
             [
                 ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
+                self.CREDIT,
                 ("2026-02-15", "Basic — 15 Feb 2026 to 14 Mar 2026", 30.0),
                 ("2026-03-15", "Basic — 15 Mar 2026 to 14 Apr 2026", 30.0),
             ],
@@ -63,6 +70,7 @@ class TestResumePolicy(InvoicingCommon):
             self._invoice_lines(sub),
             [
                 ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
+                self.CREDIT,
                 ("2026-02-15", "Basic — 15 Feb 2026 to 9 Mar 2026", 24.64),
                 ("2026-03-10", "Basic — 10 Mar 2026 to 9 Apr 2026", 30.0),
             ],
@@ -82,7 +90,11 @@ class TestResumePolicy(InvoicingCommon):
             ],
         )
 
-    def test_keep_anchor_in_the_period_paid_before_the_pause_bills_nothing_more(self):
+    def test_keep_anchor_in_the_period_paid_before_the_pause_bills_its_days_again(
+        self,
+    ):
+        # Credited at the pause from 01-20; resumed on 02-05: 02-05 .. 02-09 are
+        # served again, 5 of 31 days, 30 x 5/31 = 4.84. The period stays the same.
         self.plan_basic.resume_policy = "keep_anchor"
         sub = self._paused_basic()
         with freeze_time("2026-02-05"):
@@ -92,8 +104,13 @@ class TestResumePolicy(InvoicingCommon):
         self._run_cron("2026-02-05")
         self._run_cron("2026-02-10")
         self.assertEqual(
-            [(str(m.invoice_date), m.amount_untaxed) for m in self._invoices(sub)],
-            [("2026-01-10", 30.0), ("2026-02-10", 30.0)],
+            self._invoice_lines(sub),
+            [
+                ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
+                self.CREDIT,
+                ("2026-02-05", "Basic — 5 Feb 2026 to 9 Feb 2026", 4.84),
+                ("2026-02-10", "Basic — 10 Feb 2026 to 9 Mar 2026", 30.0),
+            ],
         )
 
     def test_keep_anchor_skips_the_periods_of_a_long_pause(self):
@@ -107,6 +124,7 @@ class TestResumePolicy(InvoicingCommon):
             self._invoice_lines(sub),
             [
                 ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
+                self.CREDIT,
                 ("2026-04-20", "Basic — 20 Apr 2026 to 9 May 2026", 20.0),
             ],
         )
