@@ -148,16 +148,27 @@ class Schedule:
         return spans
 
     def billed_period_at(self, day: date) -> Period | None:
-        """The period holding ``day`` if it was invoiced in advance, else None.
+        """The period holding ``day`` if it was invoiced in advance, else None."""
+        periods = self.billed_from(day)
+        return periods[0] if periods and periods[0].start <= day else None
 
-        Only such a period has days paid ahead that a change or a stop credits.
+    def billed_from(self, day: date) -> list[Period]:
+        """Periods invoiced in advance that hold days from ``day`` on, oldest first.
+
+        The one holding ``day`` and any invoiced ahead of it (invoiced on request
+        before their billing date): their days from ``day`` are paid ahead, what a
+        change or a stop credits.
+
+        >>> s = Schedule(date(2026, 1, 10), "month", next_index=3)
+        >>> [p.start.isoformat() for p in s.billed_from(date(2026, 2, 20))]
+        ['2026-02-10', '2026-03-10']
+        >>> s.moved(next_index=1).billed_from(date(2026, 2, 20))
+        []
         """
-        if not self.in_advance or day < self.anchor:
-            return None
-        index = self.index_at(day)
-        if index >= self.next_index:
-            return None
-        return self.period(index)
+        if not self.in_advance:
+            return []
+        first = self.index_at(day) if day >= self.anchor else 0
+        return [self.period(index) for index in range(first, self.next_index)]
 
     def resumed(self, day: date) -> "Schedule":
         """The schedule of a pause ended on ``day`` that keeps the anchor.

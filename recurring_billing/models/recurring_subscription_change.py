@@ -103,15 +103,13 @@ class RecurringSubscription(models.Model):
         today = self._today()
         self._invoice_due(today - timedelta(days=1))
         self._bill_arrears_until(today)
-        billed_period = self._billed_current_period(today)
-        if billed_period:
-            self._invoice_change(self._proration_lines(), [], billed_period, today)
+        billed = self._billed_ahead(today)
+        self._invoice_change_ahead(self._proration_lines(), [], today, billed)
         with self._mrr_tracking("change", always=True) as tracked:
             tracked.write({"pricelist_id": pricelist.id})
             # Prices in the new currency apply from today, not from the next period.
             tracked.line_ids.with_context(**{PRICE_NOW_KEY: True})._compute_price_unit()
-        if billed_period:
-            self._invoice_change([], self._proration_lines(), billed_period, today)
+        self._invoice_change_ahead([], self._proration_lines(), today, billed)
 
     def _plan_monthly_amount(self, plan):
         """What this subscription brings per month on ``plan``, without tax: its lines
@@ -330,10 +328,8 @@ class RecurringSubscription(models.Model):
         yesterday = today - timedelta(days=1)
         self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
-        billed_period = self._billed_current_period(today)
-        if billed_period:
-            # Credited before the new periods start, which forget the old ones.
-            self._credit_unused_days(self._proration_lines(), billed_period, yesterday)
+        # Credited before the new periods start, which forget the old ones.
+        self._credit_unused_days(self._proration_lines(), yesterday)
         self._pending_lines().write(NO_PENDING)
         with self._mrr_tracking(event_type, always=True) as tracked:
             tracked.write(
@@ -348,7 +344,8 @@ class RecurringSubscription(models.Model):
         self._invoice_due(today)
 
     def _change_now(self, event_type, vals):
-        """Write ``vals`` today; bill or credit the rest of a period billed in advance.
+        """Write ``vals`` today; bill or credit the rest of the periods billed in
+        advance (the one holding today and any invoiced ahead of it).
 
         The periods due before today are billed first, on the terms they were sold on.
         Lines the change leaves as they were stay out of the prorated invoice, where
@@ -358,18 +355,18 @@ class RecurringSubscription(models.Model):
         today = self._today()
         self._invoice_due(today - timedelta(days=1))
         self._bill_arrears_until(today)
-        billed_period = self._billed_current_period(today)
+        billed = self._billed_ahead(today)
         old_lines = self._proration_lines()
         with self._mrr_tracking(event_type, always=True) as tracked:
             tracked.write(vals)
-        if not billed_period:
+        if not billed:
             return
         new_lines = self._proration_lines()
         for line in list(old_lines):
             if line in new_lines:
                 old_lines.remove(line)
                 new_lines.remove(line)
-        self._invoice_change(old_lines, new_lines, billed_period, today)
+        self._invoice_change_ahead(old_lines, new_lines, today, billed)
 
     def _waits_for_next_period(self):
         """Whether a downgrade can wait for the next period: active, with periods."""

@@ -119,11 +119,12 @@ class RecurringSubscription(models.Model):
         )
         return schedule.term_end(plan.term_periods)
 
-    def _billed_current_period(self, day):
-        """The period holding ``day`` if it is billed in advance and already invoiced."""
+    def _billed_ahead(self, day):
+        """Periods of this active subscription invoiced in advance that hold days from
+        ``day`` on: the one holding ``day`` and any invoiced ahead of it."""
         self.ensure_one()
         schedule = self.state == "active" and self._schedule()
-        return schedule and schedule.billed_period_at(day)
+        return schedule.billed_from(day) if schedule else []
 
     # -- What a period bills -----------------------------------------------------------
 
@@ -423,13 +424,35 @@ class RecurringSubscription(models.Model):
         )
         return move.with_env(self.env)
 
-    def _credit_unused_days(self, old_lines, period, day_end):
-        """Credit note for the days of ``period`` after the last day of service."""
+    def _invoice_change_ahead(self, old_lines, new_lines, day, periods):
+        """Credit ``old_lines`` and charge ``new_lines`` for the days from ``day`` of each
+        of ``periods``, billed ahead: one invoice or credit note per period."""
+        for period in periods:
+            self._invoice_change(old_lines, new_lines, period, max(day, period.start))
+
+    def _credit_unused_days(self, old_lines, day_end, periods=None):
+        """Credit the days after ``day_end``, the last day of service, of the periods
+        billed ahead (``periods``, by default those of this active subscription)."""
         self.ensure_one()
-        if day_end >= period.end:
-            return self.env["account.move"]
+        after = day_end + timedelta(days=1)
+        if periods is None:
+            periods = self._billed_ahead(after)
+        periods = [period for period in periods if period.end > day_end]
+        if not periods:
+            return
         self.date_paid_until = day_end
-        return self._invoice_change(old_lines, [], period, day_end + timedelta(days=1))
+        self._invoice_change_ahead(old_lines, [], after, periods)
+
+    def _credited_after(self, periods):
+        """The last day paid before the credit of ``periods`` (``date_paid_until``), or
+        None when none of their days were credited."""
+        paid_until = self.date_paid_until
+        if not periods or not paid_until:
+            return None
+        # A date before these periods began belongs to periods billed before them.
+        if paid_until < periods[0].start - timedelta(days=1):
+            return None
+        return paid_until
 
     def _credit_paid_days_from(self, day):
         """Credit the days from ``day`` paid ahead on the current periods, before new
@@ -437,17 +460,29 @@ class RecurringSubscription(models.Model):
         is paid twice. Days credited already (``date_paid_until``) are left out."""
         for sub in self:
             schedule = sub._schedule()
-            paid = schedule and schedule.billed_period_at(day)
-            if not paid:
-                continue
-            until = paid.end
-            # Paid until the eve of the period: all of it was credited.
-            if sub.date_paid_until and sub.date_paid_until >= paid.start - timedelta(
-                days=1
-            ):
-                until = min(until, sub.date_paid_until)
-            if day <= until:
-                sub._invoice_change(sub._proration_lines(), [], paid, day, until=until)
+            periods = schedule.billed_from(day) if schedule else []
+            credited_after = sub._credited_after(periods)
+            lines = sub._proration_lines()
+            for period in periods:
+                start = max(day, period.start)
+                until = (
+                    min(period.end, credited_after) if credited_after else period.end
+                )
+                if start <= until:
+                    sub._invoice_change(lines, [], period, start, until=until)
+
+    def _charge_credited_days_from(self, day, periods):
+        """Charge again the days from ``day`` of ``periods`` that a pause credited: the
+        subscription serves them after all (a resume keeping its periods)."""
+        self.ensure_one()
+        credited_after = self._credited_after(periods)
+        if credited_after:
+            lines = self._proration_lines()
+            for period in periods:
+                start = max(day, period.start, credited_after + timedelta(days=1))
+                if start <= period.end:
+                    self._invoice_change([], lines, period, start)
+        self.date_paid_until = False
 
     def _invoice_due(self, today):
         """Invoice the due spans the ledger does not hold yet, oldest first.

@@ -94,9 +94,7 @@ class RecurringSubscription(models.Model):
         self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         for sub in self:
-            paid = sub._billed_current_period(today)
-            if paid:
-                sub._credit_unused_days(sub._proration_lines(), paid, yesterday)
+            sub._credit_unused_days(sub._proration_lines(), yesterday)
         with self._mrr_tracking("pause", today, True) as tracked:
             tracked.write(
                 {"state": "paused", "date_pause": today, "date_resume": date_resume}
@@ -116,33 +114,20 @@ class RecurringSubscription(models.Model):
         today = self._today()
         for sub in self:
             restart = sub.plan_id.resume_policy != "keep_anchor" or not sub.date_anchor
-            credited = None
+            paid = []
             if restart:
                 # Days paid ahead that a pause made before this rule did not credit.
                 sub._credit_paid_days_from(today)
             else:
-                credited = sub._credited_period_at(today)
+                paid = sub._schedule().billed_from(today)
             with sub._mrr_tracking("resume", today, True) as tracked:
                 tracked.write(sub._resume_vals(today))
                 first = tracked._next_period()
                 if first and first.start <= today:
                     tracked._bring_pending_into_force()
-            if credited:
-                sub._invoice_change([], sub._proration_lines(), credited, today)
-                sub.date_paid_until = False
+            if not restart:
+                sub._charge_credited_days_from(today, paid)
         return True
-
-    def _credited_period_at(self, day):
-        """The period holding ``day`` if it was billed and its days from ``day`` on
-        were credited since (a pause): those days are paid again on a resume."""
-        self.ensure_one()
-        schedule = self._schedule()
-        paid = schedule and schedule.billed_period_at(day)
-        if not paid or not self.date_paid_until:
-            return None
-        if paid.start - timedelta(days=1) <= self.date_paid_until < day:
-            return paid
-        return None
 
     def _resume_vals(self, day):
         self.ensure_one()
@@ -199,9 +184,7 @@ class RecurringSubscription(models.Model):
         unused = {}
         if credit_unused:
             for sub in self:
-                billed_period = sub._billed_current_period(today)
-                if billed_period:
-                    unused[sub] = (sub._proration_lines(), billed_period)
+                unused[sub] = (sub._proration_lines(), sub._billed_ahead(today))
         # Today counts as used, as it does for the credit of unused days.
         self._bill_used_days(today)
         with self._mrr_tracking("cancel", today, True) as tracked:
@@ -214,8 +197,8 @@ class RecurringSubscription(models.Model):
                     "date_resume": False,
                 }
             )
-        for sub, (lines, billed_period) in unused.items():
-            sub._credit_unused_days(lines, billed_period, today)
+        for sub, (lines, periods) in unused.items():
+            sub._credit_unused_days(lines, today, periods)
         return True
 
     def action_revoke_cancel(self):

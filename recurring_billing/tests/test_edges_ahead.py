@@ -1,0 +1,90 @@
+"""Periods invoiced ahead of their billing date ("Invoice now" when nothing is due):
+every later step that credits or charges days also covers them (doc/BILLING.md)."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .invoicing_common import InvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBilledAhead(InvoicingCommon):
+    def _lines(self, sub):
+        """(invoice date, signed amount) of each line: credit notes count negative."""
+        return [
+            (
+                str(move.invoice_date),
+                line.price_subtotal * (-1 if move.move_type == "out_refund" else 1),
+            )
+            for move in self._invoices(sub)
+            for line in move.invoice_line_ids
+        ]
+
+    def _basic_invoiced_ahead(self):
+        """Basic 30/month from 2026-01-10; on 01-20 "Invoice now" bills 02-10..03-09."""
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-20"):
+            sub.action_invoice_now()
+        self.assertEqual(self._lines(sub), [("2026-01-10", 30.0), ("2026-01-20", 30.0)])
+        return sub
+
+    def test_cancel_with_credit_credits_the_period_invoiced_ahead(self):
+        # Cancelled on 01-25, today used: 01-26..02-09 is 15 of 31 days, -30 x 15/31
+        # = -14.52; 02-10..03-09 is never served: -30.
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_cancel(credit_unused=True)
+        self.assertEqual(
+            self._lines(sub)[2:], [("2026-01-25", -14.52), ("2026-01-25", -30.0)]
+        )
+
+    def test_pause_credits_the_period_invoiced_ahead(self):
+        # Paused on 01-25: 01-25..02-09 is 16 of 31 days, -30 x 16/31 = -15.48, and
+        # the whole of 02-10..03-09, -30.
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_pause()
+        self.assertEqual(
+            self._lines(sub)[2:], [("2026-01-25", -15.48), ("2026-01-25", -30.0)]
+        )
+
+    def test_upgrade_charges_the_new_price_on_the_period_invoiced_ahead(self):
+        # Basic 30 -> Pro 50 on 01-25: 16 of 31 days left in January's period,
+        # -30 x 16/31 = -15.48 and +50 x 16/31 = 25.81; the period invoiced ahead,
+        # all of it: -30 and +50. The next invoice, on 03-10, is Pro 50.
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_change_plan(self.plan_pro)
+        self.assertEqual(
+            self._lines(sub)[2:],
+            [
+                ("2026-01-25", -15.48),
+                ("2026-01-25", 25.81),
+                ("2026-01-25", -30.0),
+                ("2026-01-25", 50.0),
+            ],
+        )
+        self._run_cron("2026-02-10")
+        self._run_cron("2026-03-10")
+        self.assertEqual(self._lines(sub)[-1], ("2026-03-10", 50.0))
+        self.assertEqual(len(self._lines(sub)), 7)
+
+    def test_resume_keeping_the_anchor_charges_the_period_invoiced_ahead_again(self):
+        # Paused on 01-25 (credits -15.48 and -30 as above), resumed on 02-01 keeping
+        # the anchor: 02-01..02-09 is 9 of 31 days, +30 x 9/31 = 8.71, and the period
+        # invoiced ahead, all of it, +30. Nothing more on 02-10.
+        self.plan_basic.resume_policy = "keep_anchor"
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_pause()
+        with freeze_time("2026-02-01"):
+            sub.action_resume()
+        self._run_cron("2026-02-10")
+        self.assertEqual(
+            self._lines(sub)[4:], [("2026-02-01", 8.71), ("2026-02-01", 30.0)]
+        )
+        self.assertEqual(sub.date_next_invoice, date(2026, 3, 10))
