@@ -10,7 +10,7 @@ invoicing job calls it for many subscriptions at once, the subscription's steps 
 
 from decimal import Decimal
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
@@ -228,7 +228,7 @@ class RecurringInvoiceMaker(models.AbstractModel):
                 self._header_vals(
                     sub,
                     self._journal(sub),
-                    fields.Date.context_today(self),
+                    sub._today(),
                     "adjustment",
                     "out_refund" if refund else "out_invoice",
                 ),

@@ -356,12 +356,13 @@ class RecurringSubscription(models.Model):
         for sub in self:
             sub.currency_id = sub._currency_of(sub.pricelist_id)
 
-    def _currency_of(self, pricelist):
-        """The currency this subscription bills in with ``pricelist`` (or none)."""
+    def _currency_of(self, pricelist, plan=None):
+        """The currency this subscription bills in with ``pricelist`` (or none) and
+        ``plan`` (default: its own)."""
         self.ensure_one()
         return (
             pricelist.currency_id
-            or self.plan_id.currency_id
+            or (plan or self.plan_id).currency_id
             or self.company_id.currency_id
             or self.env.company.currency_id
         )

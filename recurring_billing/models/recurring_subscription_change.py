@@ -24,11 +24,27 @@ class RecurringSubscription(models.Model):
     def write(self, vals):
         """A form edit or an RPC write is a door like the buttons.
 
-        A running subscription moved to a pricelist in another currency goes through
+        The plan of a running subscription changes through ``action_change_plan``,
+        with its proration, checks and change log. A running subscription moved to a
+        pricelist in another currency goes through
         ``action_change_pricelist``, which bills the change; a draft takes the prices
         of its new currency. Its currency follows its pricelist only: written alone,
         the same prices would get a new label (doc/BILLING.md).
         """
+        if "plan_id" in vals and not IN_STEP.get():
+            # The plan of a running subscription changes like the wizard changes it.
+            plan = self.env["recurring.plan"].browse(vals["plan_id"])
+            moving = self.filtered(
+                lambda sub: sub.state != "draft" and sub.plan_id != plan
+            )
+            for sub in moving:
+                sub.action_change_plan(plan)
+            rest = {key: value for key, value in vals.items() if key != "plan_id"}
+            if moving and rest:
+                moving.write(rest)
+            self -= moving
+            if not self:
+                return True
         if "pricelist_id" in vals and not IN_STEP.get():
             pricelist = self.env["product.pricelist"].browse(vals["pricelist_id"])
             moving = self.filtered(
@@ -104,12 +120,12 @@ class RecurringSubscription(models.Model):
         self._invoice_due(today - timedelta(days=1))
         self._bill_arrears_until(today)
         billed = self._billed_ahead(today)
-        self._invoice_change_ahead(self._proration_lines(), [], today, billed)
+        self._invoice_change_ahead(today, self._lines_by_period(billed), [])
         with self._mrr_tracking("change", always=True) as tracked:
             tracked.write({"pricelist_id": pricelist.id})
             # Prices in the new currency apply from today, not from the next period.
             tracked.line_ids.with_context(**{PRICE_NOW_KEY: True})._compute_price_unit()
-        self._invoice_change_ahead([], self._proration_lines(), today, billed)
+        self._invoice_change_ahead(today, [], self._lines_by_period(billed))
 
     def _plan_monthly_amount(self, plan):
         """What this subscription brings per month on ``plan``, without tax: its lines
@@ -155,6 +171,19 @@ class RecurringSubscription(models.Model):
                     "%(plan)s belongs to another company than %(subscription)s.",
                     plan=plan.display_name,
                     subscription=self.name,
+                )
+            )
+        currency = self._currency_of(self.pricelist_id, plan)
+        if currency != self.currency_id:
+            raise UserError(
+                self.env._(
+                    "%(plan)s sells in %(plan_currency)s and %(subscription)s bills in "
+                    "%(currency)s: give the subscription a pricelist in %(currency)s "
+                    "first, or choose a plan in %(currency)s.",
+                    plan=plan.display_name,
+                    plan_currency=currency.name,
+                    subscription=self.name,
+                    currency=self.currency_id.name,
                 )
             )
         upgrade = self._is_upgrade_to(plan)
@@ -329,7 +358,7 @@ class RecurringSubscription(models.Model):
         self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         # Credited before the new periods start, which forget the old ones.
-        self._credit_unused_days(self._proration_lines(), yesterday)
+        self._credit_unused_days(yesterday)
         self._pending_lines().write(NO_PENDING)
         with self._mrr_tracking(event_type, always=True) as tracked:
             tracked.write(
@@ -356,17 +385,18 @@ class RecurringSubscription(models.Model):
         self._invoice_due(today - timedelta(days=1))
         self._bill_arrears_until(today)
         billed = self._billed_ahead(today)
-        old_lines = self._proration_lines()
+        old = self._lines_by_period(billed)
         with self._mrr_tracking(event_type, always=True) as tracked:
             tracked.write(vals)
         if not billed:
             return
-        new_lines = self._proration_lines()
-        for line in list(old_lines):
-            if line in new_lines:
-                old_lines.remove(line)
-                new_lines.remove(line)
-        self._invoice_change_ahead(old_lines, new_lines, today, billed)
+        new = self._lines_by_period(billed)
+        for (_period, old_lines), (_same, new_lines) in zip(old, new, strict=True):
+            for line in list(old_lines):
+                if line in new_lines:
+                    old_lines.remove(line)
+                    new_lines.remove(line)
+        self._invoice_change_ahead(today, old, new)
 
     def _waits_for_next_period(self):
         """Whether a downgrade can wait for the next period: active, with periods."""
@@ -436,8 +466,9 @@ class RecurringSubscription(models.Model):
         }
         if plan:
             vals["plan_id"] = plan.id
-            if self.state == "active" and self._changes_periods(plan):
-                # The new plan's periods start on the day of the change.
+            if self.state in ("active", "paused") and self._changes_periods(plan):
+                # The new plan's periods start on the day of the change (a paused
+                # subscription resumes on them).
                 vals.update(self._restart_vals(self.date_pending_change, plan))
         with self._mrr_tracking(
             "upgrade" if upgrade else "downgrade",

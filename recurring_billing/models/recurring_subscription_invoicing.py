@@ -273,6 +273,7 @@ class RecurringSubscription(models.Model):
                 "partner_invoice_id": self.partner_invoice_id.id,
                 "company_id": self.company_id.id,
                 "currency_id": self.currency_id.id,
+                "pricelist_id": self.pricelist_id.id,
                 "fiscal_position_id": self.fiscal_position_id.id,
                 "plan_id": plan.id,
                 "line_ids": [Command.create(vals) for vals in line_vals_list],
@@ -424,33 +425,54 @@ class RecurringSubscription(models.Model):
         )
         return move.with_env(self.env)
 
-    def _invoice_change_ahead(self, old_lines, new_lines, day, periods):
-        """Credit ``old_lines`` and charge ``new_lines`` for the days from ``day`` of each
-        of ``periods``, billed ahead: one invoice or credit note per period."""
-        for period in periods:
-            self._invoice_change(old_lines, new_lines, period, max(day, period.start))
+    def _lines_billed_in(self, period):
+        """What each line bills per period in ``period``: the changes waiting for the
+        next period count in the periods starting on or after their day (a period
+        invoiced ahead was billed with them)."""
+        self.ensure_one()
+        pending = self.date_pending_change and self.date_pending_change <= period.start
+        return (self._next_period_view() if pending else self)._proration_lines()
 
-    def _credit_unused_days(self, old_lines, day_end, periods=None):
+    def _lines_by_period(self, periods):
+        """[(period, the lines that bill it)] for ``periods``."""
+        return [(period, self._lines_billed_in(period)) for period in periods]
+
+    def _invoice_change_ahead(self, day, old, new):
+        """Credit the old and charge the new lines of each period billed ahead for its
+        days from ``day``: ``old`` and ``new`` are [(period, lines)], either may be
+        empty. One invoice or credit note per period."""
+        olds, news = dict(old), dict(new)
+        for period in list(olds) + [p for p in news if p not in olds]:
+            self._invoice_change(
+                olds.get(period, []),
+                news.get(period, []),
+                period,
+                max(day, period.start),
+            )
+
+    def _credit_unused_days(self, day_end, billed=None):
         """Credit the days after ``day_end``, the last day of service, of the periods
-        billed ahead (``periods``, by default those of this active subscription)."""
+        billed ahead, at what billed them: ``billed`` as given by ``_lines_by_period``,
+        by default that of this active subscription now."""
         self.ensure_one()
         after = day_end + timedelta(days=1)
-        if periods is None:
-            periods = self._billed_ahead(after)
-        periods = [period for period in periods if period.end > day_end]
-        if not periods:
+        if billed is None:
+            billed = self._lines_by_period(self._billed_ahead(after))
+        billed = [(period, lines) for period, lines in billed if period.end > day_end]
+        if not billed:
             return
         self.date_paid_until = day_end
-        self._invoice_change_ahead(old_lines, [], after, periods)
+        self._invoice_change_ahead(after, billed, [])
 
     def _credited_after(self, periods):
-        """The last day paid before the credit of ``periods`` (``date_paid_until``), or
-        None when none of their days were credited."""
+        """The last day paid before the credit of ``periods`` (``date_paid_until``): the
+        days billed ahead after it were credited. None when nothing was."""
         paid_until = self.date_paid_until
         if not periods or not paid_until:
             return None
-        # A date before these periods began belongs to periods billed before them.
-        if paid_until < periods[0].start - timedelta(days=1):
+        # Every start of new periods clears it; a date before the anchor was left by
+        # periods that no longer run.
+        if paid_until < self.date_anchor - timedelta(days=1):
             return None
         return paid_until
 
@@ -462,8 +484,7 @@ class RecurringSubscription(models.Model):
             schedule = sub._schedule()
             periods = schedule.billed_from(day) if schedule else []
             credited_after = sub._credited_after(periods)
-            lines = sub._proration_lines()
-            for period in periods:
+            for period, lines in sub._lines_by_period(periods):
                 start = max(day, period.start)
                 until = (
                     min(period.end, credited_after) if credited_after else period.end
@@ -477,8 +498,7 @@ class RecurringSubscription(models.Model):
         self.ensure_one()
         credited_after = self._credited_after(periods)
         if credited_after:
-            lines = self._proration_lines()
-            for period in periods:
+            for period, lines in self._lines_by_period(periods):
                 start = max(day, period.start, credited_after + timedelta(days=1))
                 if start <= period.end:
                     self._invoice_change([], lines, period, start)

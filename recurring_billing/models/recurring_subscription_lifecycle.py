@@ -94,7 +94,7 @@ class RecurringSubscription(models.Model):
         self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         for sub in self:
-            sub._credit_unused_days(sub._proration_lines(), yesterday)
+            sub._credit_unused_days(yesterday)
         with self._mrr_tracking("pause", today, True) as tracked:
             tracked.write(
                 {"state": "paused", "date_pause": today, "date_resume": date_resume}
@@ -177,14 +177,15 @@ class RecurringSubscription(models.Model):
                     )
                 )
             return True
-        # Without a next period, the changes planned for it never come.
-        self.filtered("date_pending_change").action_cancel_pending_change()
         # The periods due up to today are billed as if the invoicing job had run.
         self._invoice_due(today)
         unused = {}
         if credit_unused:
+            # What billed them, taken before the changes planned for them are dropped.
             for sub in self:
-                unused[sub] = (sub._proration_lines(), sub._billed_ahead(today))
+                unused[sub] = sub._lines_by_period(sub._billed_ahead(today))
+        # Without a next period, the changes planned for it never come.
+        self.filtered("date_pending_change").action_cancel_pending_change()
         # Today counts as used, as it does for the credit of unused days.
         self._bill_used_days(today)
         with self._mrr_tracking("cancel", today, True) as tracked:
@@ -197,8 +198,8 @@ class RecurringSubscription(models.Model):
                     "date_resume": False,
                 }
             )
-        for sub, (lines, periods) in unused.items():
-            sub._credit_unused_days(lines, today, periods)
+        for sub, billed in unused.items():
+            sub._credit_unused_days(today, billed)
         return True
 
     def action_revoke_cancel(self):

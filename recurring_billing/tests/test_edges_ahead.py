@@ -88,3 +88,53 @@ class TestBilledAhead(InvoicingCommon):
             self._lines(sub)[4:], [("2026-02-01", 8.71), ("2026-02-01", 30.0)]
         )
         self.assertEqual(sub.date_next_invoice, date(2026, 3, 10))
+
+    def test_resume_after_a_pause_over_a_period_invoiced_ahead_charges_its_days(self):
+        # Paused on 01-25 (credits -15.48 and the whole of 02-10..03-09, -30),
+        # resumed on 02-15 keeping the anchor: 02-15..03-09 is 23 of 28 days of the
+        # period invoiced ahead, served after all: +30 x 23/28 = 24.64.
+        self.plan_basic.resume_policy = "keep_anchor"
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_pause()
+        with freeze_time("2026-02-15"):
+            sub.action_resume()
+        self._run_cron("2026-02-15")
+        self.assertEqual(self._lines(sub)[4:], [("2026-02-15", 24.64)])
+        self.assertEqual(sub.date_next_invoice, date(2026, 3, 10))
+
+    def test_restart_after_a_pause_over_a_period_invoiced_ahead_credits_nothing_more(
+        self,
+    ):
+        # The pause on 01-25 credited all of 02-10..03-09; resumed on 02-15 with a
+        # new period: 30 for 02-15..03-14 and no second credit.
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_pause()
+        with freeze_time("2026-02-15"):
+            sub.action_resume()
+        self._run_cron("2026-02-15")
+        self.assertEqual(self._lines(sub)[4:], [("2026-02-15", 30.0)])
+
+    def test_cancel_credits_the_period_invoiced_ahead_at_the_price_it_was_billed(self):
+        # Pro 50 from 01-10; on 01-15 a downgrade to Basic 30 is planned for 02-10;
+        # on 01-20 "Invoice now" bills 02-10..03-09 at Basic 30. Cancelled with
+        # credit on 01-25: -50 x 15/31 = -24.19 for January's period and -30, what
+        # the period invoiced ahead was billed, not -50.
+        sub = self._active(self.plan_pro, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-15"):
+            sub.action_change_plan(self.plan_basic)
+        with freeze_time("2026-01-20"):
+            sub.action_invoice_now()
+        with freeze_time("2026-01-25"):
+            sub.action_cancel(credit_unused=True)
+        self.assertEqual(
+            self._lines(sub),
+            [
+                ("2026-01-10", 50.0),
+                ("2026-01-20", 30.0),
+                ("2026-01-25", -24.19),
+                ("2026-01-25", -30.0),
+            ],
+        )
