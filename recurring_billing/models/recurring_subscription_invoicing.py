@@ -274,6 +274,7 @@ class RecurringSubscription(models.Model):
                 "company_id": self.company_id.id,
                 "currency_id": self.currency_id.id,
                 "fiscal_position_id": self.fiscal_position_id.id,
+                "pricelist_id": self.pricelist_id.id,
                 "plan_id": plan.id,
                 "line_ids": [Command.create(vals) for vals in line_vals_list],
             }
@@ -427,8 +428,13 @@ class RecurringSubscription(models.Model):
     def _invoice_change_ahead(self, old_lines, new_lines, day, periods):
         """Credit ``old_lines`` and charge ``new_lines`` for the days from ``day`` of each
         of ``periods``, billed ahead: one invoice or credit note per period."""
-        for period in periods:
-            self._invoice_change(old_lines, new_lines, period, max(day, period.start))
+        for period, start in self._change_starts(day, periods):
+            self._invoice_change(old_lines, new_lines, period, start)
+
+    def _change_starts(self, day, periods):
+        """(period, first day it bills) of a change on ``day`` in each of ``periods``
+        billed ahead: its invoice and its preview (recurring.invoice.maker)."""
+        return [(period, max(day, period.start)) for period in periods]
 
     def _credit_unused_days(self, old_lines, day_end, periods=None):
         """Credit the days after ``day_end``, the last day of service, of the periods
