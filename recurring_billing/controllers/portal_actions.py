@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.tools import format_date
 
 from .portal import SubscriptionPortal
 
@@ -219,9 +220,27 @@ class SubscriptionPortalActions(SubscriptionPortal):
                 "action": action,
                 "fields_kept": fields_kept,
                 "summary": summary,
+                "later_text": self._later_text(preview),
             }
         )
         return request.render("recurring_billing.portal_subscription_change", values)
+
+    def _later_text(self, preview):
+        """What of the change waits for the next period, as a sentence."""
+        if not preview["date_later"]:
+            return False
+        day = format_date(request.env, preview["date_later"])
+        if preview["lines"]:
+            return request.env._(
+                "The lower quantities apply from %(date)s, the start of the next "
+                "period: nothing is invoiced for them now.",
+                date=day,
+            )
+        return request.env._(
+            "The change applies from %(date)s, the start of the next period: "
+            "nothing is invoiced for it now.",
+            date=day,
+        )
 
     # -- Pause, cancel, undo the cancellation ---------------------------------------------
 
