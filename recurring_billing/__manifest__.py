@@ -42,7 +42,11 @@
         "wizards/sepa_statement_match_wizard_views.xml",
         "views/sepa_res_partner_views.xml",
     ],
-    "demo": ["demo/recurring_demo.xml", "demo/sepa_demo.xml"],
+    "demo": [
+        "demo/recurring_demo.xml",
+        "demo/sepa_demo.xml",
+        "demo/portal_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": ["recurring_billing/static/tests/tours/**/*"],
     },
