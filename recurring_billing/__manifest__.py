@@ -31,6 +31,7 @@
         "views/menus.xml",
         "views/recurring_subscription_portal_templates.xml",
         "views/recurring_subscription_portal_action_templates.xml",
+        "views/recurring_subscription_portal_mandate_templates.xml",
         "data/sepa_data.xml",
         "data/sepa_mail_template_data.xml",
         "report/sepa_mandate_report.xml",

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -174,6 +174,9 @@ class SubscriptionPortal(CustomerPortal):
             "addons": _("Your add-ons were changed."),
             "pause": _("Your subscription is paused."),
             "cancel": _("Your subscription will end at the end of the current period."),
+            "mandate": _(
+                "Your mandate is signed: your invoices are paid by direct debit."
+            ),
             "keep": _("Your subscription continues: the cancellation is undone."),
         }
 
@@ -200,7 +203,15 @@ class SubscriptionPortal(CustomerPortal):
             "keep": sub_sudo.state == "active"
             and plan.portal_allow_cancel
             and sub_sudo.cancel_at_period_end,
+            "mandate": not sub_sudo.mandate_id and self._mandate_signable(sub_sudo),
         }
+
+    def _mandate_signable(self, sub_sudo):
+        try:
+            sub_sudo._check_mandate_signable()
+        except UserError:
+            return False
+        return True
 
     def _plans_offered(self, sub_sudo):
         """Plans the customer may move to: the plan allows it, the other plan too, in

@@ -39,10 +39,11 @@ class SubscriptionPortalActions(SubscriptionPortal):
             raise Forbidden()
         return sub_sudo
 
-    def _do_step(self, sub_sudo, step, outcome):
+    def _do_step(self, sub_sudo, step, outcome, refused=None):
         """Run ``step``, then post in the chatter the message of ``outcome()``, which
         says what was done and returns (message, key of the page's notice). If the
-        model refuses the step, nothing is written and the page shows why."""
+        model refuses the step, nothing is written and the page shows why (or
+        ``refused(message)`` renders the page that does)."""
         try:
             with request.env.cr.savepoint():
                 step()
@@ -53,6 +54,8 @@ class SubscriptionPortalActions(SubscriptionPortal):
                     subtype_xmlid="mail.mt_comment",
                 )
         except (UserError, ValidationError) as error:
+            if refused:
+                return refused(error.args[0])
             return self._subscription_page(sub_sudo, error=error.args[0])
         return request.redirect(f"{sub_sudo.access_url}?message={key}")
 

@@ -36,3 +36,4 @@ from . import test_edges_ahead
 from . import test_portal_access
 from . import test_portal_changes
 from . import test_portal_tour
+from . import test_portal_mandate

@@ -5,14 +5,15 @@ from freezegun import freeze_time
 from odoo.http import Request
 from odoo.tests import HttpCase, new_test_user
 
-from .common import RecurringCommon
+from .sepa_common import SepaCommon
 
 
-class PortalCommon(RecurringCommon, HttpCase):
+class PortalCommon(SepaCommon, HttpCase):
     """Two customers with a portal login each, on plans that allow self-service.
 
     Basic 30/month and Pro 50/month with its "Extra seat" add-on at 5 (at most 10) of
-    RecurringCommon; both let the customer change plan, add-ons, pause and cancel.
+    RecurringCommon, sold by a company in euros collecting by SEPA Direct Debit
+    (SepaCommon); both plans let the customer change plan, add-ons, pause and cancel.
     Customer A's and B's subscriptions to Basic start on 2026-02-10: their first
     period, 02-10 .. 03-09 (28 days), is invoiced in advance that day by the
     invoicing job.
