@@ -45,3 +45,19 @@ class TestPortalTour(PortalCommon):
             self.sub_t, [{"state": "paused", "cancel_at_period_end": False}]
         )
         self.assertEqual(len(self._customer_messages()), 3)
+
+    def test_more_seats_with_their_price_shown_first_then_a_mandate(self):
+        # Pro with no seat, started today: 2 seats for the whole period bill 10.00.
+        customer = self._portal_customer("Portal Seats Customer", "portal_s")
+        sub = self._subscription(self.plan_pro, fields.Date.today(), customer)
+        sub.action_start()
+        sub.action_invoice_now()
+        self.start_tour(
+            "/my/subscriptions", "recurring_portal_seats_mandate_tour", login="portal_s"
+        )
+        self.assertEqual(sub.line_ids.filtered("addon_id").quantity, 2)
+        self.assertEqual(sub.invoice_ids.sorted("id")[-1].amount_untaxed, 10.0)
+        self.assertRecordValues(
+            sub.mandate_id, [{"state": "valid", "signed_online": True}]
+        )
+        self.assertEqual(sub.payment_method, "sepa")

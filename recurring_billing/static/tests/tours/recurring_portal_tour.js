@@ -99,3 +99,73 @@ registry.category("web_tour.tours").add("recurring_portal_cancel_pause_tour", {
         },
     ],
 });
+
+/**
+ * A customer adds seats, seeing their prorated price first, then signs a SEPA Direct
+ * Debit mandate to pay the subscription.
+ */
+registry.category("web_tour.tours").add("recurring_portal_seats_mandate_tour", {
+    url: "/my/subscriptions",
+    steps: () => [
+        {
+            content: "Open the subscription from the list",
+            trigger: "tr.o_recurring_portal_row a",
+            run: "click",
+        },
+        {
+            content: "Take 2 extra seats",
+            trigger: ".o_recurring_portal_addons input[type=number]",
+            run: "edit 2",
+        },
+        {
+            content: "Ask for the price",
+            trigger: ".o_recurring_portal_addons button[type=submit]",
+            run: "click",
+        },
+        {
+            content: "The prorated amount is shown before confirming",
+            trigger: ".o_recurring_portal_net:contains(10.00)",
+        },
+        {
+            content: "Confirm the seats",
+            trigger: ".o_recurring_portal_confirm",
+            run: "click",
+        },
+        {
+            content: "The seats are there",
+            trigger: ".o_recurring_portal_done:contains(Your add-ons were changed.)",
+        },
+        {
+            content: "Choose to pay by direct debit",
+            trigger: "a.o_recurring_portal_mandate",
+            run: "click",
+        },
+        {
+            content: "The mandate text names the scheme",
+            trigger: "td:contains(SEPA Core Direct Debit (CORE))",
+        },
+        {
+            content: "Enter the IBAN",
+            trigger: "input[name=iban]",
+            run: "edit FR14 2004 1010 0505 0001 3M02 606",
+        },
+        {
+            content: "Accept the mandate",
+            trigger: "input[name=accept]",
+            run: "check",
+        },
+        {
+            content: "Sign it",
+            trigger: ".o_recurring_portal_sign",
+            run: "click",
+        },
+        {
+            content: "The mandate is signed",
+            trigger: ".o_recurring_portal_done:contains(Your mandate is signed)",
+        },
+        {
+            content: "The payment method shows the masked IBAN",
+            trigger: ".o_recurring_portal_payment:contains(FR14 **** 2606)",
+        },
+    ],
+});
