@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .portal_common import PortalCommon
@@ -63,8 +63,21 @@ class TestPortalAccess(PortalCommon):
         self.assertIn("/web/login", listing.headers["Location"])
 
     def test_portal_user_of_another_company_is_refused(self):
+        # A contact of customer B, but with a login of another company: the
+        # subscription, of the first company, stays out of reach.
         other_company = self.env["res.company"].create({"name": "Other Company"})
-        self._portal_customer("Other Company Customer", "portal_c", other_company)
+        contact = self.env["res.partner"].create(
+            {"name": "B's accountant", "parent_id": self.customer_b.id}
+        )
+        new_test_user(
+            self.env,
+            login="portal_c",
+            password="portal_c",
+            groups="base.group_portal",
+            partner_id=contact.id,
+            company_id=other_company.id,
+            company_ids=other_company.ids,
+        )
         self._login("portal_c")
         self.assertHidden(self.url_open(f"/my/subscriptions/{self.sub_b.id}"))
         listing = self.url_open("/my/subscriptions")
