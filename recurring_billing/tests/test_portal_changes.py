@@ -80,6 +80,30 @@ class TestPortalChanges(PortalCommon):
         )
         self.assertFalse(preview["date_later"])
 
+    def test_upgrade_preview_covers_the_period_invoiced_ahead(self):
+        # "Invoice now" on 02-15 bills the next period, 03-10 .. 04-09 (31 days),
+        # ahead. The upgrade then bills 16.43 for 02-15 .. 03-09 (as above) and, for
+        # the whole next period, Pro 50 − Basic 30 = 20.00: 36.43 in two invoices.
+        self._login("portal_a")
+        with freeze_time("2026-02-15"):
+            self.sub_a.action_invoice_now()
+            preview = self.sub_a._change_plan_preview(self.plan_pro)
+            page = self.url_open(
+                f"/my/subscriptions/{self.sub_a.id}/plan?plan_id={self.plan_pro.id}"
+            )
+            self._post(
+                f"/my/subscriptions/{self.sub_a.id}/plan",
+                {"plan_id": self.plan_pro.id},
+            )
+        self.assertIn("36.43", page.text)
+        changes = self.sub_a.invoice_ids.sorted("id")[-2:]
+        self.assertEqual(changes.mapped("amount_untaxed"), [16.43, 20.0])
+        self.assertEqual(preview["amount"], 36.43)
+        self.assertEqual(
+            [line["amount"] for line in preview["lines"]],
+            changes.invoice_line_ids.mapped("price_subtotal"),
+        )
+
     def test_more_seats_preview_equals_the_invoice_to_the_cent(self):
         # Pro with 1 seat (55/month) paid for 02-10 .. 03-09; on 02-15 the customer
         # takes 3 seats: the 1-seat line is credited −5 × 23/28 = −4.11 and the
