@@ -6,7 +6,7 @@
     "category": "Accounting/Subscriptions",
     "author": "Recurring Billing Contributors",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "base_iban"],
+    "depends": ["account", "mail", "portal", "base_iban"],
     "external_dependencies": {
         "python": ["python-dateutil", "python-stdnum", "sepaxml"],
     },
@@ -29,6 +29,9 @@
         "views/recurring_period_views.xml",
         "views/account_move_views.xml",
         "views/menus.xml",
+        "views/recurring_subscription_portal_templates.xml",
+        "views/recurring_subscription_portal_action_templates.xml",
+        "views/recurring_subscription_portal_mandate_templates.xml",
         "data/sepa_data.xml",
         "data/sepa_mail_template_data.xml",
         "report/sepa_mandate_report.xml",
@@ -40,7 +43,11 @@
         "wizards/sepa_statement_match_wizard_views.xml",
         "views/sepa_res_partner_views.xml",
     ],
-    "demo": ["demo/recurring_demo.xml", "demo/sepa_demo.xml"],
+    "demo": [
+        "demo/recurring_demo.xml",
+        "demo/sepa_demo.xml",
+        "demo/portal_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": ["recurring_billing/static/tests/tours/**/*"],
     },

@@ -167,10 +167,20 @@ class RecurringInvoiceMaker(models.AbstractModel):
         return moves
 
     @api.model
-    def _invoice_change(self, sub, old_lines, new_lines, period, day, until=None):
-        """The invoice, or credit note if the net is negative, of a change of ``sub``
-        effective on ``day`` in the billed ``period``: old lines credited and new ones
-        charged for the days left (up to ``until``). None if all is zero."""
+    def _change_pieces(self, sub, old_lines, new_lines, period, day, until=None):
+        """What a change of ``sub`` effective on ``day`` bills in the billed
+        ``period``: the pieces of engine/schedule.py ``change_pieces`` and, by piece
+        key, the line (``_proration_lines``) each comes from.
+
+        Lines the change leaves as they were stay out, where their credit and charge
+        would only cancel out. The invoice of a change and its preview both ask this
+        method, so what is shown before a change is what it bills.
+        """
+        old_lines, new_lines = list(old_lines), list(new_lines)
+        for line in list(old_lines):
+            if line in new_lines:
+                old_lines.remove(line)
+                new_lines.remove(line)
         sources = {("old", i): line for i, line in enumerate(old_lines)}
         sources.update({("new", i): line for i, line in enumerate(new_lines)})
         pieces = change_pieces(
@@ -188,6 +198,53 @@ class RecurringInvoiceMaker(models.AbstractModel):
             day,
             precision=Decimal(str(sub.currency_id.rounding)),
             until=until,
+        )
+        return pieces, sources
+
+    @api.model
+    def _change_preview(self, sub, view):
+        """What changing ``sub`` today into ``view`` (an in-memory copy on its new
+        plan and lines) invoices at once, without tax: a list of {"name", "amount"}
+        (credits negative) over the periods already billed in advance, and their net.
+        Nothing when no period holding today or after it is billed yet: the change is
+        then billed with the next period."""
+        day = sub._today()
+        billed = sub._billed_ahead(day)
+        new_lines = view._proration_lines()
+        changes = sub._changes_ahead(
+            day,
+            sub._lines_by_period(billed),
+            [(period, new_lines) for period in billed],
+        )
+        lang = self._lang(sub)
+        lines, net = [], Decimal(0)
+        for period, start, old_lines, period_new_lines in changes:
+            pieces, sources = self._change_pieces(
+                sub, old_lines, period_new_lines, period, start
+            )
+            net += sum(piece.amount for piece in pieces)
+            lines += [
+                {
+                    "name": self._line_name(
+                        sources[piece.key]["name"],
+                        piece.start,
+                        piece.end,
+                        lang,
+                        unused=piece.kind == "credit",
+                    ),
+                    "amount": float(piece.amount),
+                }
+                for piece in pieces
+            ]
+        return lines, float(net)
+
+    @api.model
+    def _invoice_change(self, sub, old_lines, new_lines, period, day, until=None):
+        """The invoice, or credit note if the net is negative, of a change of ``sub``
+        effective on ``day`` in the billed ``period``: old lines credited and new ones
+        charged for the days left (up to ``until``). None if all is zero."""
+        pieces, sources = self._change_pieces(
+            sub, old_lines, new_lines, period, day, until
         )
         if not pieces:
             return self.env["account.move"]

@@ -107,6 +107,27 @@ class RecurringPlan(models.Model):
         help="Sales journal of the plan's invoices; the company's default sales "
         "journal when empty.",
     )
+    portal_allow_change_plan = fields.Boolean(
+        "Customer May Change Plan",
+        help="From the customer portal, the customer may move to another plan of the "
+        "same billing interval that allows it too: an upgrade applies now, prorated, "
+        "a downgrade at the end of the period.",
+    )
+    portal_allow_change_quantities = fields.Boolean(
+        "Customer May Change Add-ons",
+        help="From the customer portal, the customer may change the quantities of the "
+        "plan's add-on packages, within their maximum.",
+    )
+    portal_allow_pause = fields.Boolean(
+        "Customer May Pause",
+        help="From the customer portal, the customer may pause an active "
+        "subscription, optionally until a resume date.",
+    )
+    portal_allow_cancel = fields.Boolean(
+        "Customer May Cancel",
+        help="From the customer portal, the customer may cancel at the end of the "
+        "current period, with a reason, and undo it until then.",
+    )
     line_ids = fields.One2many("recurring.plan.line", "plan_id", copy=True)
     addon_ids = fields.One2many(
         "recurring.plan.addon", "plan_id", "Add-on Packages", copy=True

@@ -39,7 +39,12 @@ SCHEDULE_FIELDS = (
 class RecurringSubscription(models.Model):
     _name = "recurring.subscription"
     _description = "Subscription"
-    _inherit = ["mail.thread", "mail.activity.mixin", "recurring.mrr.tracking.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "recurring.mrr.tracking.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
 
@@ -457,6 +462,10 @@ class RecurringSubscription(models.Model):
         )
         for sub in self:
             sub.period_count = counts.get(sub, 0)
+
+    def _compute_access_url(self):
+        for sub in self:
+            sub.access_url = f"/my/subscriptions/{sub.id}"
 
     @api.depends("line_ids.has_pending_quantity", "line_ids.has_pending_price")
     def _compute_has_pending_line_change(self):

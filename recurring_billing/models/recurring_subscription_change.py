@@ -235,17 +235,18 @@ class RecurringSubscription(models.Model):
                     package=negative[0].display_name,
                 )
             )
-        self._set_quantities(
-            [
-                (lines, quantity, self._addon_commands(addon, lines, quantity))
-                for addon, quantity in quantities.items()
-                for lines in [
-                    self.line_ids.filtered(lambda line, a=addon: line.addon_id == a)
-                ]
-            ],
-            when,
-        )
+        self._set_quantities(self._addon_targets(quantities), when)
         return True
+
+    def _addon_targets(self, quantities):
+        """``_set_quantities`` targets bringing add-ons to quantities, {addon: qty}."""
+        return [
+            (lines, quantity, self._addon_commands(addon, lines, quantity))
+            for addon, quantity in quantities.items()
+            for lines in [
+                self.line_ids.filtered(lambda line, a=addon: line.addon_id == a)
+            ]
+        ]
 
     def _set_line_quantities(self, quantities, event_type=None):
         """Give lines new quantities, {line: quantity}: a quantity typed in the form
@@ -283,18 +284,13 @@ class RecurringSubscription(models.Model):
         are then credited. A draft, a trial or a subscription without periods takes
         them at once.
         """
-        later = when != "now" and self._waits_for_next_period()
+        now, later = self._split_targets(targets, when)
+        for lines, quantity, _set_now in later:
+            lines[0].write({"has_pending_quantity": True, "pending_quantity": quantity})
+            lines[1:].write({"has_pending_quantity": True, "pending_quantity": 0.0})
         commands, more, less = [], False, False
-        for lines, quantity, set_now in targets:
+        for lines, quantity, set_now in now:
             current = sum(lines.mapped("quantity"))
-            if quantity == current:
-                continue
-            if quantity < current and later:
-                lines[0].write(
-                    {"has_pending_quantity": True, "pending_quantity": quantity}
-                )
-                lines[1:].write({"has_pending_quantity": True, "pending_quantity": 0.0})
-                continue
             more |= quantity > current
             less |= quantity < current
             commands += set_now
@@ -307,6 +303,51 @@ class RecurringSubscription(models.Model):
                 {"line_ids": commands},
             )
         self._date_pending_changes()
+
+    def _split_targets(self, targets, when=None):
+        """The targets of ``_set_quantities`` that change now and those that wait for
+        the next period: fewer units wait on an active subscription with periods,
+        unless ``when`` is "now"; unchanged ones are left out."""
+        later = when != "now" and self._waits_for_next_period()
+        now, wait = [], []
+        for target in targets:
+            current = sum(target[0].mapped("quantity"))
+            if target[1] != current:
+                (wait if target[1] < current and later else now).append(target)
+        return now, wait
+
+    def _change_plan_preview(self, plan):
+        """What ``action_change_plan(plan)`` would do today, without doing it: see
+        ``_change_preview``. A downgrade waits for the next period and bills nothing
+        now; the other changes are billed as ``_change_now`` bills them."""
+        self.ensure_one()
+        plan = record_argument(self.env, plan, "recurring.plan")
+        if not self._is_upgrade_to(plan) and self._waits_for_next_period():
+            return self._change_preview(self, later=True)
+        return self._change_preview(
+            self._view_after(plan, self._plan_line_commands(plan))
+        )
+
+    def _addon_quantities_preview(self, quantities):
+        """What ``action_set_addon_quantities(quantities)`` would do today, without
+        doing it: see ``_change_preview``."""
+        self.ensure_one()
+        now, later = self._split_targets(self._addon_targets(quantities))
+        commands = [command for target in now for command in target[2]]
+        return self._change_preview(
+            self._view_after(self.plan_id, commands), later=bool(later)
+        )
+
+    def _change_preview(self, view, later=False):
+        """{"lines", "amount", "date_later"}: the lines without tax a change into
+        ``view`` invoices today and their net (recurring.invoice.maker), and the day
+        the part of it that waits for the next period comes into force."""
+        lines, amount = self.env["recurring.invoice.maker"]._change_preview(self, view)
+        return {
+            "lines": lines,
+            "amount": amount,
+            "date_later": later and self._next_period_start(),
+        }
 
     def _addon_commands(self, addon, lines, quantity):
         """Commands giving ``addon`` ``quantity`` units now, on its first line."""
@@ -377,8 +418,8 @@ class RecurringSubscription(models.Model):
         advance (the one holding today and any invoiced ahead of it).
 
         The periods due before today are billed first, on the terms they were sold on.
-        Lines the change leaves as they were stay out of the prorated invoice, where
-        their credit and charge would only cancel out.
+        Lines the change leaves as they were stay out of the prorated invoice
+        (``recurring.invoice.maker._change_pieces``).
         """
         self.ensure_one()
         today = self._today()
@@ -390,13 +431,7 @@ class RecurringSubscription(models.Model):
             tracked.write(vals)
         if not billed:
             return
-        new = self._lines_by_period(billed)
-        for (_period, old_lines), (_same, new_lines) in zip(old, new, strict=True):
-            for line in list(old_lines):
-                if line in new_lines:
-                    old_lines.remove(line)
-                    new_lines.remove(line)
-        self._invoice_change_ahead(today, old, new)
+        self._invoice_change_ahead(today, old, self._lines_by_period(billed))
 
     def _waits_for_next_period(self):
         """Whether a downgrade can wait for the next period: active, with periods."""

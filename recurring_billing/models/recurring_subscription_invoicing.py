@@ -441,14 +441,17 @@ class RecurringSubscription(models.Model):
         """Credit the old and charge the new lines of each period billed ahead for its
         days from ``day``: ``old`` and ``new`` are [(period, lines)], either may be
         empty. One invoice or credit note per period."""
+        for period, start, old_lines, new_lines in self._changes_ahead(day, old, new):
+            self._invoice_change(old_lines, new_lines, period, start)
+
+    def _changes_ahead(self, day, old, new):
+        """(period, first day billed, old lines, new lines) of a change on ``day`` in
+        each period billed ahead: what its invoices and its preview bill."""
         olds, news = dict(old), dict(new)
-        for period in list(olds) + [p for p in news if p not in olds]:
-            self._invoice_change(
-                olds.get(period, []),
-                news.get(period, []),
-                period,
-                max(day, period.start),
-            )
+        return [
+            (period, max(day, period.start), olds.get(period, []), news.get(period, []))
+            for period in list(olds) + [p for p in news if p not in olds]
+        ]
 
     def _credit_unused_days(self, day_end, billed=None):
         """Credit the days after ``day_end``, the last day of service, of the periods

@@ -1,7 +1,9 @@
 """How a subscription is collected: its SEPA Direct Debit mandate."""
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from ..engine.sepa_ids import validate_sepa_iban
 
 
 class RecurringSubscription(models.Model):
@@ -83,3 +85,80 @@ class RecurringSubscription(models.Model):
     def action_view_mandate(self):
         self.ensure_one()
         return self.mandate_id._get_records_action()
+
+    def _check_mandate_signable(self):
+        """Raise unless the customer may sign a mandate for this subscription now:
+        live, in euros, of a company collecting by SEPA Direct Debit."""
+        self.ensure_one()
+        self._check_states(("trial", "active", "paused"), self.env._("collected"))
+        if not self.company_id.sepa_creditor_identifier:
+            raise UserError(
+                self.env._(
+                    "%(company)s does not collect by SEPA Direct Debit: set its "
+                    "creditor identifier in the Invoicing settings first.",
+                    company=self.company_id.name,
+                )
+            )
+        if self.currency_id.name != "EUR":
+            raise UserError(
+                self.env._(
+                    "%(subscription)s bills in %(currency)s: SEPA Direct Debit "
+                    "collects euros only.",
+                    subscription=self.name,
+                    currency=self.currency_id.name,
+                )
+            )
+
+    def action_sign_mandate(
+        self, holder, iban, umr=None, ip_address=None, user_agent=None
+    ):
+        """The customer signs a recurrent CORE mandate today for ``iban`` (their
+        account, created if new, held by ``holder``), which then pays this
+        subscription. The mandate is valid at once: the signer's IP address and
+        browser are kept as the evidence of the signature. ``umr`` is the reference
+        shown to the signer (a new one from the sequence if not given).
+        """
+        self.ensure_one()
+        self._check_mandate_signable()
+        holder = (holder or "").strip()
+        if not holder:
+            raise UserError(
+                self.env._("Enter the name of the account holder to sign the mandate.")
+            )
+        try:
+            number = validate_sepa_iban(iban or "")
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "%(iban)s is not the IBAN of an account in the SEPA area: check "
+                    "it against your bank details.",
+                    iban=iban,
+                )
+            ) from error
+        partner = self.partner_id.commercial_partner_id
+        bank = self.env["res.partner.bank"].search(
+            [
+                ("sanitized_acc_number", "=", number),
+                ("partner_id", "child_of", partner.id),
+            ],
+            limit=1,
+        ) or self.env["res.partner.bank"].create(
+            {"partner_id": partner.id, "acc_number": number, "acc_holder_name": holder}
+        )
+        vals = {
+            "partner_id": partner.id,
+            "partner_bank_id": bank.id,
+            "company_id": self.company_id.id,
+            "scheme": "core",
+            "mandate_type": "recurrent",
+            "date_signature": fields.Date.context_today(self),
+            "signed_online": True,
+            "signature_ip": ip_address,
+            "signature_user_agent": (user_agent or "")[:500],
+        }
+        if umr:
+            vals["name"] = umr
+        mandate = self.env["sepa.mandate"].create(vals)
+        mandate.action_validate()
+        self.write({"payment_method": "sepa", "mandate_id": mandate.id})
+        return True

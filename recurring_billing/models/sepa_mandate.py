@@ -75,6 +75,16 @@ class SepaMandate(models.Model):
         "Signed Mandate", attachment=True, copy=False, help="Scan of the signed form."
     )
     signed_document_name = fields.Char("Signed Mandate File Name", copy=False)
+    signed_online = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="Signed by the customer on the customer portal: the signer's IP address "
+        "and browser are the evidence of the signature.",
+    )
+    signature_ip = fields.Char("Signed From (IP Address)", copy=False, readonly=True)
+    signature_user_agent = fields.Char(
+        "Signed With (Browser)", copy=False, readonly=True
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),

@@ -34,3 +34,7 @@ from . import test_currency_change
 from . import test_sepa_last_collection
 from . import test_edges_ahead
 from . import test_edges_plan_doors
+from . import test_portal_access
+from . import test_portal_changes
+from . import test_portal_tour
+from . import test_portal_mandate

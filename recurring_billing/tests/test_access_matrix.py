@@ -13,7 +13,9 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "d": "unlink"}
 # Who may do what, per model: Subscriptions user and manager, Invoicing user and
 # administrator, portal. Rights are read, write, create, delete ("-": refused).
 # The change log and the period ledger are history: every user reads them, only the
-# system writes them. Analytics are for managers. Portal users reach nothing internal.
+# system writes them. Analytics are for managers. Portal users read their own
+# subscriptions and their lines (record rules); their actions go through the portal
+# controller, which calls the model methods.
 # "other company": a Subscriptions user of another company; his rights, and whether a
 # record of the first company is hidden from him by the multi-company rules ("shared":
 # the model has no company; "n/a": he cannot read it, or it is a wizard, whose records
@@ -24,8 +26,8 @@ recurring.plan                   | r--- | rwcd    | r--- | r---    | ----   | r-
 recurring.plan.line              | r--- | rwcd    | r--- | r---    | ----   | r--- hidden
 recurring.plan.addon             | r--- | rwcd    | r--- | r---    | ----   | r--- hidden
 recurring.cancel.reason          | r--- | rwcd    | r--- | r---    | ----   | r--- shared
-recurring.subscription           | rwc- | rwcd    | r--- | r---    | ----   | rwc- hidden
-recurring.subscription.line      | rwcd | rwcd    | r--- | r---    | ----   | rwcd hidden
+recurring.subscription           | rwc- | rwcd    | r--- | r---    | r---   | rwc- hidden
+recurring.subscription.line      | rwcd | rwcd    | r--- | r---    | r---   | rwcd hidden
 recurring.subscription.event     | r--- | r---    | r--- | r---    | ----   | r--- hidden
 recurring.period                 | r--- | r---    | r--- | r---    | ----   | r--- hidden
 sepa.mandate                     | rwc- | rwcd    | rw-- | rw--    | ----   | rwc- hidden
