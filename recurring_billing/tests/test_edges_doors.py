@@ -122,6 +122,18 @@ class TestDoors(InvoicingCommon):
             )
         self.assertEqual(self.env["recurring.plan"].search_count([]), plans)
 
+    def test_plan_in_a_currency_that_does_not_exist_is_refused(self):
+        plans = self.env["recurring.plan"].search_count([])
+        # Left to the database, it is refused as if a record were being deleted.
+        with self.assertRefused(
+            r"Currency \(currency_id\) of a Subscription Plan cannot be 999999: no "
+            "Currency has this id"
+        ):
+            self.env["recurring.plan"].create(
+                {"name": "Nowhere", "currency_id": 999999}
+            )
+        self.assertEqual(self.env["recurring.plan"].search_count([]), plans)
+
     def test_start_date_that_is_not_a_date_is_refused(self):
         subs = self.Subscription.search_count([])
         with self.assertRefused(
