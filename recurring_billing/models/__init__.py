@@ -1,3 +1,4 @@
+from . import recurring_value_check_mixin
 from . import recurring_cancel_reason
 from . import recurring_plan
 from . import recurring_plan_item
@@ -19,6 +20,7 @@ from . import recurring_subscription_change
 from . import res_company
 from . import res_config_settings
 from . import res_partner_bank
+from . import res_bank
 from . import account_journal
 from . import account_payment_method
 from . import account_move_sepa

@@ -15,7 +15,7 @@ INTERVAL_LABELS = {
 class RecurringPlan(models.Model):
     _name = "recurring.plan"
     _description = "Subscription Plan"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "recurring.value.check.mixin"]
     _order = "sequence, name, id"
     _check_company_auto = True
 

@@ -44,6 +44,7 @@ class RecurringSubscription(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "recurring.mrr.tracking.mixin",
+        "recurring.value.check.mixin",
     ]
     _order = "id desc"
     _check_company_auto = True
@@ -481,6 +482,8 @@ class RecurringSubscription(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Refused on the subscription itself, before a reference is taken.
+        self.check_access("create")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id"))

@@ -17,7 +17,6 @@ class ResCompany(models.Model):
 
     sepa_creditor_identifier = fields.Char(
         "SEPA Creditor Identifier",
-        size=35,
         help="Identifier given by your bank or national bank to collect SEPA Direct "
         "Debits (ICS/CI), e.g. FR72ZZZ123456.",
     )

@@ -18,6 +18,7 @@ from ..engine.sepa_file import (
     pain008_file_name,
 )
 from ..engine.sepa_text import end_to_end_id
+from .sepa_debit_batch_line import refuse_state_write, sepa_step
 from .tools import check_state
 
 
@@ -28,7 +29,7 @@ class SepaDebitBatch(models.Model):
 
     _name = "sepa.debit.batch"
     _description = "SEPA Direct Debit Batch"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "recurring.value.check.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -183,6 +184,9 @@ class SepaDebitBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Refused on the batch itself, before a reference is taken.
+        self.check_access("create")
+        refuse_state_write(self, vals_list, new=True)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id"))
@@ -192,6 +196,10 @@ class SepaDebitBatch(models.Model):
                     .next_by_code("sepa.debit.batch")
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_state_write(self, [vals], new=False)
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -272,13 +280,15 @@ class SepaDebitBatch(models.Model):
     def action_draft(self):
         check_state(self, ("generated",), self.env._("reset to draft"))
         self.attachment_id.unlink()
-        self.state = "draft"
+        with sepa_step():
+            self.state = "draft"
         return True
 
     def action_cancel(self):
         check_state(self, ("draft", "generated"), self.env._("cancelled"))
-        self.line_ids.state = "cancelled"
-        self.state = "cancelled"
+        with sepa_step():
+            self.line_ids.state = "cancelled"
+            self.state = "cancelled"
         return True
 
     def _add_lines(self, invoices):
@@ -310,7 +320,8 @@ class SepaDebitBatch(models.Model):
             lines._check_collectable()
             batch._update_lines()
             batch._attach_file(lines)
-            batch.state = "generated"
+            with sepa_step():
+                batch.state = "generated"
             batch._prenotify(lines)
         return True
 
@@ -477,10 +488,11 @@ class SepaDebitBatch(models.Model):
                     max(debits.mapped("date_collection")),
                     last="fnal" in debits.mapped("sequence_type"),
                 )
-            lines.state = "sent"
-            batch.write(
-                {"state": "sent", "date_sent": fields.Date.context_today(batch)}
-            )
+            with sepa_step():
+                lines.state = "sent"
+                batch.write(
+                    {"state": "sent", "date_sent": fields.Date.context_today(batch)}
+                )
         return True
 
     def _check_submission_deadline(self, lines):

@@ -1,20 +1,57 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..engine.sepa_ids import AMOUNT_MAX
 from ..engine.sepa_returns import REASON_CODE_SELECTION, RETURN_TYPES
+from ..engine.sepa_text import E2E_ID_MAX, check_identifier
 
 # The debits that hold their invoice and their mandate: waiting to be sent, sent and
 # waiting for their settlement date, or collected.
 PENDING_STATES = ("draft", "sent", "collected")
 CRON_BATCH_SIZE = 500
+# True inside the own methods of the batches and their debits: unlike a context key, a
+# caller of the external API cannot set it, so only those methods move a state.
+IN_SEPA_STEP = ContextVar("sepa_in_step", default=False)
+
+
+@contextmanager
+def sepa_step():
+    """Let the block write the state of batches and debits: for their own methods,
+    which checked that the move is allowed."""
+    token = IN_SEPA_STEP.set(True)
+    try:
+        yield
+    finally:
+        IN_SEPA_STEP.reset(token)
+
+
+def refuse_state_write(model, vals_list, new):
+    """Raise if ``vals_list`` sets the state of ``model`` records outside their own
+    methods: a ``new`` record starts as a draft, an existing one never takes a state
+    that its file, its sending and the bank's answers did not give it."""
+    if IN_SEPA_STEP.get():
+        return
+    for vals in vals_list:
+        if (vals.get("state", "draft") != "draft") if new else "state" in vals:
+            raise UserError(
+                model.env._(
+                    "The state of a %(model)s follows its life: a new one is a draft, "
+                    "and the buttons of the batch (Generate, Confirm Sent, Cancel, "
+                    "Back to Draft) and the bank's answers move it. Leave the state "
+                    "out and use them.",
+                    model=model._description,
+                )
+            )
 
 
 class SepaDebitBatchLine(models.Model):
     _name = "sepa.debit.batch.line"
+    _inherit = ["recurring.value.check.mixin"]
     _description = "SEPA Direct Debit"
     _order = "batch_id desc, date_collection, id"
     _rec_name = "end_to_end_id"
@@ -169,6 +206,7 @@ class SepaDebitBatchLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_state_write(self, vals_list, new=True)
         # Checked before the insert, which the database would refuse with a less
         # helpful message.
         for vals in vals_list:
@@ -211,6 +249,7 @@ class SepaDebitBatchLine(models.Model):
             )
 
     def write(self, vals):
+        refuse_state_write(self, [vals], new=False)
         if "amount" in vals:
             for line in self:
                 line._check_debit_amount(vals["amount"], line.invoice_id)
@@ -248,6 +287,21 @@ class SepaDebitBatchLine(models.Model):
                     amount=format_amount(self.env, amount, currency),
                 )
             )
+
+    @api.constrains("end_to_end_id")
+    def _check_end_to_end_id(self):
+        # Made from the invoice number by the batch, but the external API may send
+        # its own: the file would be refused by the bank, or by its XSD when generated.
+        for line in self:
+            try:
+                check_identifier(line.end_to_end_id, E2E_ID_MAX, "end-to-end id")
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        "%(error)s Fix the end-to-end id of the debit.",
+                        error=error,
+                    )
+                ) from error
 
     @api.constrains("invoice_id", "mandate_id", "amount", "batch_id")
     def _check_collectable_constraint(self):
@@ -321,7 +375,8 @@ class SepaDebitBatchLine(models.Model):
         """The collection date of the sent debits has come: they are collected, and
         their invoices paid if the company reconciles them without the statement."""
         lines = self.filtered(lambda li: li.state == "sent")
-        lines.state = "collected"
+        with sepa_step():
+            lines.state = "collected"
         lines.filtered(
             lambda li: (
                 li.company_id.sepa_reconcile_mode == "sent"

@@ -5,7 +5,8 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..engine.sepa_returns import RETURN_TYPES, mandate_action
-from .tools import selection_label
+from .sepa_debit_batch_line import sepa_step
+from .tools import date_argument, selection_label
 
 
 class SepaDebitBatchLine(models.Model):
@@ -30,7 +31,7 @@ class SepaDebitBatchLine(models.Model):
         of the invoice and the subscription follow the reason code. Returns True.
         """
         self.ensure_one()
-        date_return = fields.Date.to_date(date_return)
+        date_return = date_argument(self.env, date_return, self.env._("return date"))
         fee_amount = fee_amount or 0.0
         fee_account = self.env["account.account"].browse(fee_account_id or [])
         self._check_return(return_type, reason_code, date_return)
@@ -40,15 +41,16 @@ class SepaDebitBatchLine(models.Model):
             raise UserError(
                 self.env._("Choose the expense account the bank fees are booked on.")
             )
-        self.write(
-            {
-                "state": "returned",
-                "return_type": return_type,
-                "return_reason_code": reason_code,
-                "date_return": date_return,
-                "return_fee": fee_amount,
-            }
-        )
+        with sepa_step():
+            self.write(
+                {
+                    "state": "returned",
+                    "return_type": return_type,
+                    "return_reason_code": reason_code,
+                    "date_return": date_return,
+                    "return_fee": fee_amount,
+                }
+            )
         self.write(
             {
                 "return_move_id": self._reverse_payment().id,

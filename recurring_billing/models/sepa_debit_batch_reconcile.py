@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..engine.sepa_text import mentions
+from .sepa_debit_batch_line import sepa_step
 from .tools import check_state, selection_label
 
 
@@ -211,7 +212,8 @@ class SepaDebitBatch(models.Model):
             vals["state"] = "reconciled"
         if len(credited.statement_line_id) == 1:
             vals["statement_line_id"] = credited.statement_line_id.id
-        self.write(vals)
+        with sepa_step():
+            self.write(vals)
         self.message_post(
             body=self.env._(
                 "%(count)s debit(s) matched with their bank credits and %(returns)s "

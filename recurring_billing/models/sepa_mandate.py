@@ -15,7 +15,7 @@ _STATE_CHANGE = object()
 class SepaMandate(models.Model):
     _name = "sepa.mandate"
     _description = "SEPA Direct Debit Mandate"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "recurring.value.check.mixin"]
     _order = "date_signature desc, id desc"
     _check_company_auto = True
 
@@ -249,7 +249,22 @@ class SepaMandate(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Refused on the mandate itself, before a reference is taken from the sequence.
+        self.check_access("create")
+        by_method = self.env.context.get("sepa_mandate_state") is _STATE_CHANGE
         for vals in vals_list:
+            if not by_method and (
+                vals.get("state", "draft") != "draft"
+                or vals.get("end_after_next_collection")
+            ):
+                raise UserError(
+                    self.env._(
+                        "A new mandate is a draft: leave its state and whether it "
+                        "ends after its next collection out, then use the buttons of "
+                        "the mandate (Validate, End After Next Collection), which "
+                        "check the signature and the collections."
+                    )
+                )
             if vals.get("name", "/") in ("/", False):
                 company = self.env["res.company"].browse(vals.get("company_id"))
                 vals["name"] = (

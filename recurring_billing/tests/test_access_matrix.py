@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .sepa_common import SepaCommon
@@ -167,3 +168,24 @@ class TestAccessMatrix(SepaCommon):
                     )
         if mismatches:
             self.fail("access differs from the table:\n" + "\n".join(mismatches))
+
+    def test_portal_user_is_refused_on_the_records_not_their_numbers(self):
+        # Refused on the model asked for, before a reference number is taken.
+        customer = self.customer.id
+        for model, values in (
+            (
+                "sepa.mandate",
+                {"partner_id": customer, "partner_bank_id": self.customer_bank.id},
+            ),
+            (
+                "recurring.subscription",
+                {"partner_id": customer, "plan_id": self.plan_basic.id},
+            ),
+            ("sepa.debit.batch", {}),
+        ):
+            count = self.env[model].search_count([])
+            with self.assertRaisesRegex(
+                AccessError, rf"not allowed to create .*\({model}\)"
+            ):
+                self.env[model].with_user(self.users["portal"]).create(values)
+            self.assertEqual(self.env[model].search_count([]), count)

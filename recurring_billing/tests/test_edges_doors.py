@@ -6,7 +6,7 @@ from datetime import date
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .invoicing_common import InvoicingCommon
 
@@ -108,3 +108,68 @@ class TestDoors(InvoicingCommon):
             sub.action_start()
         self.assertEqual(sub.state, "draft")
         self.assertFalse(sub.event_ids)
+
+    # -- Values the external API sends that no form would ------------------------------
+
+    def test_plan_with_an_unknown_interval_unit_is_refused(self):
+        plans = self.env["recurring.plan"].search_count([])
+        with self.assertRefused(
+            r"Interval Unit \(interval_unit\) of a Subscription Plan cannot be "
+            r"'fortnight': use one of week \(Weeks\), month"
+        ):
+            self.env["recurring.plan"].create(
+                {"name": "Fortnightly", "interval_unit": "fortnight"}
+            )
+        self.assertEqual(self.env["recurring.plan"].search_count([]), plans)
+
+    def test_plan_in_a_currency_that_does_not_exist_is_refused(self):
+        plans = self.env["recurring.plan"].search_count([])
+        # Left to the database, it is refused as if a record were being deleted.
+        with self.assertRefused(
+            r"Currency \(currency_id\) of a Subscription Plan cannot be 999999: no "
+            "Currency has this id"
+        ):
+            self.env["recurring.plan"].create(
+                {"name": "Nowhere", "currency_id": 999999}
+            )
+        self.assertEqual(self.env["recurring.plan"].search_count([]), plans)
+
+    def test_start_date_that_is_not_a_date_is_refused(self):
+        subs = self.Subscription.search_count([])
+        with self.assertRefused(
+            r"Start Date \(date_start\) of a Subscription cannot be '2026-13-45': "
+            "give a date as YYYY-MM-DD"
+        ):
+            self._subscription(self.plan_basic, "2026-13-45")
+        self.assertEqual(self.Subscription.search_count([]), subs)
+
+    def test_cancel_wizard_with_an_unknown_timing_is_refused(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        reason = self.env["recurring.cancel.reason"].search([], limit=1)
+        with self.assertRefused(r"When \(when\) of a Cancel Subscriptions cannot be"):
+            self.env["recurring.cancel.wizard"].create(
+                {"subscription_ids": sub.ids, "reason_id": reason.id, "when": "soon"}
+            )
+        self.assertEqual(sub.state, "active")
+
+    def test_cancel_wizard_on_a_subscription_of_another_company_is_refused(self):
+        other_company = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        plan = self._create_plan(
+            "Elsewhere", "ELSE", self.product_basic, 30.0, company_id=other_company.id
+        )
+        foreign = self._subscription(plan, company_id=other_company.id)
+        user = new_test_user(
+            self.env, login="doors_sub_user", groups="recurring_billing.group_user"
+        )
+        reason = self.env["recurring.cancel.reason"].search([], limit=1)
+        # The wizard would read back only the subscriptions the user may see, and
+        # cancel nothing while saying nothing.
+        for model, values in (
+            ("recurring.cancel.wizard", {"reason_id": reason.id, "when": "now"}),
+            ("recurring.pause.wizard", {}),
+        ):
+            with self.assertRefused(r"access to:\s+- Subscription"):
+                self.env[model].with_user(user).create(
+                    {"subscription_ids": foreign.ids, **values}
+                )
+        self.assertEqual(foreign.state, "draft")

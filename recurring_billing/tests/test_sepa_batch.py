@@ -179,6 +179,38 @@ class TestSepaDebitBatch(SepaCommon):
                 )
         self.assertEqual(self._lines(), 0)
 
+    def test_end_to_end_id_outside_the_sepa_rules_is_refused(self):
+        invoice = self._invoice(100.0, date(2026, 3, 10))
+        for e2e_id, error in (
+            ("E2E-" + "7" * 40, "44 characters long; at most 35"),
+            ("ΧΡΕΩΣΗ-2026", "contains .*'Ρ'"),
+        ):
+            with self.assertRefused(ValidationError, f"end-to-end id .*{error}"):
+                self.env["sepa.debit.batch.line"].create(
+                    self._line_vals(invoice, end_to_end_id=e2e_id)
+                )
+        self.assertEqual(self._lines(), 0)
+
+    def test_state_of_a_batch_or_debit_written_directly_is_refused(self):
+        # What an integration could send to skip the file, the sending or the bank.
+        invoice = self._invoice(100.0, date(2026, 3, 10))
+        message = "state of a .* follows its life"
+        with self.assertRefused(UserError, message):
+            self._batch(date(2026, 3, 31), state="sent")
+        with self.assertRefused(UserError, message):
+            self.env["sepa.debit.batch.line"].create(
+                self._line_vals(invoice, state="collected")
+            )
+        batch = self._batch(date(2026, 3, 31))
+        batch._add_lines(invoice)
+        with self.assertRefused(UserError, message):
+            batch.state = "sent"
+        with self.assertRefused(UserError, message):
+            batch.line_ids.write({"state": "collected"})
+        self.assertEqual(batch.state, "draft")
+        self.assertEqual(batch.line_ids.state, "draft")
+        self.assertEqual(self._lines(), 1)
+
     def test_unusable_mandates_are_refused(self):
         invoice = self._invoice(100.0, date(2026, 3, 10))
         expired = self._mandate(self.customer, self.customer_bank)

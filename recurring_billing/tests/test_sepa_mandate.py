@@ -22,6 +22,17 @@ class TestSepaSettings(SepaCommon):
             self.company.sepa_creditor_identifier = "DE99ZZZ09999999999"
         self.assertEqual(self.company.sepa_creditor_identifier, CREDITOR_ID)
 
+    def test_creditor_identifier_too_long_is_refused_for_its_length(self):
+        # The length is what is wrong: the check must see the value whole, not cut.
+        too_long = "DE98ZZZ" + "9" * 40
+        with self.assertRefused(ValidationError, "at most 35 characters"):
+            self.company.sepa_creditor_identifier = too_long
+        with self.assertRefused(ValidationError, "at most 35 characters"):
+            self.env["res.company"].create(
+                {"name": "Long collector", "sepa_creditor_identifier": too_long}
+            )
+        self.assertEqual(self.company.sepa_creditor_identifier, CREDITOR_ID)
+
     def test_creditor_identifier_is_stored_compact(self):
         self.company.sepa_creditor_identifier = "de98 zzz 09999999999"
         self.assertEqual(self.company.sepa_creditor_identifier, CREDITOR_ID)

@@ -45,6 +45,25 @@ class TestSepaMandateChecks(SepaCommon):
             batch.action_generate()
         self.assertFalse(batch.attachment_id)
 
+    def test_mandate_created_valid_is_refused(self):
+        count = self._count()
+        bank = self._bank_account(self.customer, SAME_BANK_IBAN)
+        for values in ({"state": "valid"}, {"end_after_next_collection": True}):
+            with self.assertRefused(UserError, "use the buttons of the mandate|button"):
+                self._mandate(self.customer, bank, validate=False, **values)
+        self.assertEqual(self._count(), count)
+
+    def test_mandate_with_an_unknown_scheme_is_refused(self):
+        count = self._count()
+        with self.assertRefused(
+            ValidationError,
+            r"Scheme \(scheme\) of a SEPA Direct Debit Mandate cannot be 'instant'",
+        ):
+            self._mandate(
+                self.customer, self.customer_bank, validate=False, scheme="instant"
+            )
+        self.assertEqual(self._count(), count)
+
     def test_malformed_bic_on_a_mandate_is_refused(self):
         count = self._count()
         bad_bank = self.env["res.bank"].create({"name": "Typo bank", "bic": "COBAD3FF"})
@@ -56,6 +75,17 @@ class TestSepaMandateChecks(SepaCommon):
         with self.assertRefused(ValidationError, "'COBAD3FF' is not a valid BIC"):
             self.customer_bank.bank_id = bad_bank
         self.assertFalse(self.customer_bank.bank_id)
+
+    def test_malformed_bic_written_on_the_bank_of_a_mandate_is_refused(self):
+        # The BIC of an account is its bank's: written there, or through the account.
+        bank = self.env["res.bank"].create(
+            {"name": "Commerzbank", "bic": "COBADEFFXXX"}
+        )
+        self.customer_bank.bank_id = bank
+        for record, field in ((bank, "bic"), (self.customer_bank, "bank_bic")):
+            with self.assertRefused(ValidationError, "'NOT A BIC' is not a valid BIC"):
+                record[field] = "NOT A BIC"
+        self.assertEqual(bank.bic, "COBADEFFXXX")
 
     def test_iban_with_a_bad_checksum_under_a_valid_mandate_is_refused(self):
         with self.assertRefused(ValidationError, "check digits do not match"):

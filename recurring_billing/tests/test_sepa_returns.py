@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .sepa_common import SepaCommon
@@ -41,6 +41,30 @@ class TestSepaReturns(SepaCommon):
             .create({"reason_code": code, "return_type": return_type, **values})
         )
         wizard.action_confirm()
+
+    def test_return_date_that_is_not_a_date_is_refused(self):
+        with freeze_time("2026-03-02"):
+            line = self._collect().line_ids
+        with (
+            freeze_time("2026-03-18"),
+            self.assertRaisesRegex(UserError, "return date last week is not a date"),
+        ):
+            line.record_return("return", "AM04", "last week")
+        self.assertEqual(line.state, "sent")
+
+    def test_return_with_an_unknown_reason_code_is_refused(self):
+        with freeze_time("2026-03-02"):
+            line = self._collect().line_ids
+        with (
+            freeze_time("2026-03-18"),
+            self.assertRaisesRegex(
+                ValidationError,
+                r"Reason \(reason_code\) of a Record a SEPA Direct Debit Return "
+                "cannot be 'ZZ99': use one of AC01",
+            ),
+        ):
+            self._return(line, "ZZ99")
+        self.assertEqual(line.state, "sent")
 
     def test_collect_return_for_insufficient_funds_and_retry(self):
         with freeze_time("2026-03-02"):

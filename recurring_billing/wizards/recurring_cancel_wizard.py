@@ -1,8 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class RecurringCancelWizard(models.TransientModel):
     _name = "recurring.cancel.wizard"
+    _inherit = ["recurring.value.check.mixin"]
     _description = "Cancel Subscriptions"
 
     subscription_ids = fields.Many2many(
@@ -24,6 +25,12 @@ class RecurringCancelWizard(models.TransientModel):
         help="Issue a credit note for the days of the current period, already "
         "invoiced, after today.",
     )
+
+    @api.constrains("subscription_ids")
+    def _check_subscription_ids(self):
+        # sudo: the wizard reads back only the subscriptions its user may read; the
+        # others must be refused, not left out without a word.
+        self.sudo().subscription_ids.with_env(self.env).check_access("write")
 
     def action_confirm(self):
         self.ensure_one()

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 
 class RecurringChangeWizard(models.TransientModel):
     _name = "recurring.change.wizard"
+    _inherit = ["recurring.value.check.mixin"]
     _description = "Change Plan or Quantities"
 
     subscription_id = fields.Many2one(

@@ -1,8 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class RecurringPauseWizard(models.TransientModel):
     _name = "recurring.pause.wizard"
+    _inherit = ["recurring.value.check.mixin"]
     _description = "Pause Subscriptions"
 
     subscription_ids = fields.Many2many(
@@ -13,6 +14,12 @@ class RecurringPauseWizard(models.TransientModel):
     date_resume = fields.Date(
         "Resume On", help="Leave empty to resume the subscriptions by hand."
     )
+
+    @api.constrains("subscription_ids")
+    def _check_subscription_ids(self):
+        # sudo: the wizard reads back only the subscriptions its user may read; the
+        # others must be refused, not left out without a word.
+        self.sudo().subscription_ids.with_env(self.env).check_access("write")
 
     def action_confirm(self):
         self.ensure_one()

@@ -5,6 +5,7 @@ from ..engine.sepa_returns import REASON_CODE_SELECTION, RETURN_TYPES, mandate_a
 
 class SepaReturnWizard(models.TransientModel):
     _name = "sepa.return.wizard"
+    _inherit = ["recurring.value.check.mixin"]
     _description = "Record a SEPA Direct Debit Return"
 
     line_id = fields.Many2one(
