@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..engine.stocks import CLOSING, OPENING
 from .report_table import replace_view
 
 
@@ -30,10 +31,19 @@ def company_months(known):
 
 class MrrMetric(models.Model):
     _name = "mrr.metric"
+    _inherit = "mrr.stock.report"
     _description = "MRR Monthly Metrics"
     _auto = False
     _order = "month desc, company_id"
     _rec_name = "month"
+    _mrr_stocks = {
+        "mrr_start": OPENING,
+        "customers_start": OPENING,
+        "mrr_end": CLOSING,
+        "customers_end": CLOSING,
+        "arr": CLOSING,
+        "arpa": CLOSING,
+    }
 
     month = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

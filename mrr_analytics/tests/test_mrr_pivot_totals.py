@@ -1,0 +1,101 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import MrrCommon
+
+# The domain of the search panel's "2026" filter on the month.
+YEAR_2026 = ["&", ("month", ">=", "2026-01-01"), ("month", "<=", "2026-12-31")]
+SNAPSHOT_MEASURES = ["mrr:sum", "arr:sum", "customer_count:sum", "__count"]
+
+
+@tagged("post_install", "-at_install")
+class TestMrrPivotTotals(MrrCommon):
+    """Totals of the analytics pivots over several months, read as the pivot asks."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._play_worked_example(cls)
+        # The daily rebuild of December brings the months of the year up to December.
+        with freeze_time("2026-12-15"):
+            cls.env["mrr.movement"]._rebuild(cls.env.company)
+
+    def _pivot(self, model, measures, groupby, domain=None):
+        return self.env[model].read_group(
+            YEAR_2026 if domain is None else domain, measures, groupby, lazy=False
+        )
+
+    def test_snapshot_total_of_a_year_is_the_mrr_of_december(self):
+        # Nothing moves after April: December holds A 30 + C 30 + D 30 + E 52 = 142
+        # MRR, ARR 12 × 142 = 1704, 4 customers. The sum of the twelve months would
+        # be 130 + 232 + 110 + 9 × 142 = 1750.
+        [total] = self._pivot("mrr.snapshot", SNAPSHOT_MEASURES, [])
+        self.assertEqual(
+            (total["mrr"], total["arr"], total["customer_count"]), (142.0, 1704.0, 4)
+        )
+
+    def test_snapshot_row_totals_per_plan_are_those_of_december(self):
+        per_plan = {
+            group["plan_id"][0]: (group["mrr"], group["customer_count"])
+            for group in self._pivot("mrr.snapshot", SNAPSHOT_MEASURES, ["plan_id"])
+        }
+        december = {
+            group["plan_id"][0]: (group["mrr"], group["customer_count"])
+            for group in self._pivot(
+                "mrr.snapshot",
+                SNAPSHOT_MEASURES,
+                ["plan_id"],
+                [("month", "=", date(2026, 12, 1))],
+            )
+        }
+        # A plan that holds nothing in December (Annual: B churned in March) totals
+        # 0 over the year, not its earlier months added up.
+        self.assertIn(self.plan_annual.id, per_plan)
+        self.assertEqual(
+            per_plan, {plan: december.get(plan, (0.0, 0)) for plan in per_plan}
+        )
+        self.assertEqual(sum(mrr for mrr, _count in per_plan.values()), 142.0)
+
+    def test_snapshot_quarters_show_their_last_month(self):
+        # Q1 shows March's 110 (A on Pro 50 + C 30 + D 30; B churned on the 31st, E
+        # paused); Q2 to Q4 show June, September and December: 142.
+        quarters = self._pivot("mrr.snapshot", SNAPSHOT_MEASURES, ["month:quarter"])
+        self.assertEqual(
+            [(group["month:quarter"], group["mrr"]) for group in quarters],
+            [
+                ("Q1 2026", 110.0),
+                ("Q2 2026", 142.0),
+                ("Q3 2026", 142.0),
+                ("Q4 2026", 142.0),
+            ],
+        )
+
+    def test_metrics_total_of_a_year_bridges_january_to_december(self):
+        # MRR start of the year is January's (0), MRR end December's (142); the flows
+        # add up: new 130 + 82 = 212, expansion 20, reactivation 30 + 52 = 82,
+        # contraction 20, churn 152; 0 + 212 + 20 + 82 - 20 - 152 = 142.
+        measures = [
+            "mrr_start:sum",
+            "new:sum",
+            "expansion:sum",
+            "reactivation:sum",
+            "contraction:sum",
+            "churn:sum",
+            "mrr_end:sum",
+            "customers_end:sum",
+            "arr:sum",
+            "arpa:avg",
+        ]
+        [total] = self._pivot(
+            "mrr.metric",
+            measures,
+            [],
+            YEAR_2026 + [("company_id", "=", self.env.company.id)],
+        )
+        self.assertEqual(
+            [total[spec.split(":")[0]] for spec in measures],
+            [0.0, 212.0, 20.0, 82.0, 20.0, 152.0, 142.0, 4, 1704.0, 35.5],
+        )
