@@ -17,5 +17,10 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mrr_analytics/static/src/views/*",
+        ],
+    },
     "installable": True,
 }

@@ -11,9 +11,8 @@ YEAR_2026 = ["&", ("month", ">=", "2026-01-01"), ("month", "<=", "2026-12-31")]
 SNAPSHOT_MEASURES = ["mrr:sum", "arr:sum", "customer_count:sum", "__count"]
 
 
-@tagged("post_install", "-at_install")
-class TestMrrPivotTotals(MrrCommon):
-    """Totals of the analytics pivots over several months, read as the pivot asks."""
+class MrrYearCommon(MrrCommon):
+    """The worked example, with the months of its year up to December."""
 
     @classmethod
     def setUpClass(cls):
@@ -22,6 +21,11 @@ class TestMrrPivotTotals(MrrCommon):
         # The daily rebuild of December brings the months of the year up to December.
         with freeze_time("2026-12-15"):
             cls.env["mrr.movement"]._rebuild(cls.env.company)
+
+
+@tagged("post_install", "-at_install")
+class TestMrrPivotTotals(MrrYearCommon):
+    """Totals of the analytics pivots over several months, read as the pivot asks."""
 
     def _pivot(self, model, measures, groupby, domain=None):
         return self.env[model].read_group(
@@ -99,3 +103,59 @@ class TestMrrPivotTotals(MrrCommon):
             [total[spec.split(":")[0]] for spec in measures],
             [0.0, 212.0, 20.0, 82.0, 20.0, 152.0, 142.0, 4, 1704.0, 35.5],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMrrMovementGraph(MrrYearCommon):
+    """The movements graph, read as the graph view asks: every month of the range."""
+
+    def test_movement_graph_shows_every_month_of_the_range(self):
+        # The "2026" filter on the date; the graph asks for empty months to be filled.
+        domain = ["&", ("date", ">=", "2026-01-01"), ("date", "<=", "2026-12-31")]
+        groups = (
+            self.env["mrr.movement"]
+            .with_context(fill_temporal=True)
+            .web_read_group(
+                domain, ["amount:sum"], ["month:month", "movement_type"], lazy=False
+            )["groups"]
+        )
+        months = list(dict.fromkeys(group["month:month"] for group in groups))
+        self.assertEqual(
+            months,
+            [
+                f"{name} 2026"
+                for name in [
+                    "January",
+                    "February",
+                    "March",
+                    "April",
+                    "May",
+                    "June",
+                    "July",
+                    "August",
+                    "September",
+                    "October",
+                    "November",
+                    "December",
+                ]
+            ],
+        )
+        # No blank series: every bar is one movement type, and the months after April
+        # hold a zero of each type shown.
+        self.assertTrue(all(group["movement_type"] for group in groups))
+        december = [
+            group for group in groups if group["month:month"] == "December 2026"
+        ]
+        self.assertEqual(
+            {group["movement_type"] for group in december},
+            {"new", "expansion", "reactivation", "contraction", "churn"},
+        )
+        self.assertEqual({group["amount"] for group in december}, {0})
+        # January to April are those of the bridge: new 130 in January, churn -152 in
+        # March.
+        amounts = {
+            (group["month:month"], group["movement_type"]): group["amount"]
+            for group in groups
+        }
+        self.assertEqual(amounts["January 2026", "new"], 130.0)
+        self.assertEqual(amounts["March 2026", "churn"], -152.0)
