@@ -55,6 +55,12 @@ class MrrMetric(models.Model):
     contraction = fields.Monetary(readonly=True)
     churn = fields.Monetary(readonly=True)
     mrr_end = fields.Monetary("MRR End", readonly=True)
+    net_new_mrr = fields.Monetary(
+        "Net New MRR",
+        readonly=True,
+        help="New + Expansion + Reactivation - Contraction - Churn: MRR End - MRR "
+        "Start.",
+    )
     customers_start = fields.Integer(readonly=True)
     customers_end = fields.Integer(readonly=True)
     customers_churned = fields.Integer(readonly=True)
@@ -176,7 +182,10 @@ class MrrMetric(models.Model):
                     SELECT ROW_NUMBER() OVER (ORDER BY company_id, month) AS id,
                            company_id, month, currency_id,
                            mrr_start, new, expansion, reactivation, contraction, churn,
-                           mrr_end, customers_start, customers_end, customers_churned,
+                           mrr_end,
+                           new + expansion + reactivation - contraction - churn
+                               AS net_new_mrr,
+                           customers_start, customers_end, customers_churned,
                            customer_churn,
                            (churn + contraction) / NULLIF(mrr_start, 0)
                                AS gross_mrr_churn,

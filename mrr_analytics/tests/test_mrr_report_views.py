@@ -1,8 +1,10 @@
 from datetime import date
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import MrrCommon
 
@@ -159,3 +161,66 @@ class TestMrrMovementGraph(MrrYearCommon):
         }
         self.assertEqual(amounts["January 2026", "new"], 130.0)
         self.assertEqual(amounts["March 2026", "churn"], -152.0)
+
+
+@tagged("post_install", "-at_install")
+class TestMrrMetricList(MrrCommon):
+    """The monthly metrics list: a compact default, rates that are never a false 0."""
+
+    def test_net_new_mrr_of_the_worked_example(self):
+        # New + expansion + reactivation - contraction - churn: January 130, February
+        # 82 + 20 = 102, March 30 - 152 = -122, April 52 - 20 = 32; each equals MRR end
+        # - MRR start of the bridge.
+        self._play_worked_example()
+        self.assertEqual(
+            self._metrics().mapped("net_new_mrr"), [130.0, 102.0, -122.0, 32.0]
+        )
+
+    def test_list_shows_the_compact_columns_and_offers_the_rest(self):
+        arch = etree.fromstring(
+            self.env["mrr.metric"].get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        columns = [
+            node
+            for node in arch.iter("field")
+            if node.get("column_invisible") not in ("True", "1")
+        ]
+        self.assertEqual(
+            [node.get("name") for node in columns if not node.get("optional")],
+            [
+                "month",
+                "mrr_end",
+                "net_new_mrr",
+                "customers_end",
+                "customer_churn",
+                "nrr",
+                "grr",
+                "quick_ratio",
+                "arpa",
+                "ltv",
+            ],
+        )
+        self.assertTrue(
+            {"mrr_start", "new", "churn", "arr", "gross_mrr_churn", "net_mrr_churn"}
+            <= {node.get("name") for node in columns if node.get("optional") == "hide"}
+        )
+
+    def test_undefined_rates_say_why_instead_of_showing_zero(self):
+        arch = etree.fromstring(
+            self.env["mrr.metric"].get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        rates = {
+            "customer_churn": "has_customers_start",
+            "gross_mrr_churn": "has_customers_start",
+            "net_mrr_churn": "has_customers_start",
+            "nrr": "has_customers_start",
+            "grr": "has_customers_start",
+            "quick_ratio": "has_quick_ratio",
+            "arpa": "has_arpa",
+            "ltv": "has_ltv",
+        }
+        for name, flag in rates.items():
+            with self.subTest(rate=name):
+                [node] = arch.xpath(f"//field[@name='{name}']")
+                self.assertEqual(node.get("widget"), "mrr_rate")
+                self.assertEqual(safe_eval(node.get("options"))["defined"], flag)
