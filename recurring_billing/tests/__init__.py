@@ -33,3 +33,4 @@ from . import test_sepa_reconcile_blocks
 from . import test_currency_change
 from . import test_sepa_last_collection
 from . import test_edges_ahead
+from . import test_subscription_back_office
