@@ -19,7 +19,11 @@
     ],
     "assets": {
         "web.assets_backend": [
-            "mrr_analytics/static/src/views/*",
+            "mrr_analytics/static/src/fields/*",
+        ],
+        # Beside the graph view it extends, which the web client loads when needed.
+        "web.assets_backend_lazy": [
+            "mrr_analytics/static/src/graph/*",
         ],
     },
     "installable": True,

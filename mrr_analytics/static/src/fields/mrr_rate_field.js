@@ -42,7 +42,7 @@ export class MrrRateField extends Component {
     get formattedValue() {
         const value = this.props.record.data[this.props.name];
         if (this.props.format === "percentage") {
-            return formatPercentage(value, { digits: [16, 2] });
+            return formatPercentage(value, { digits: [16, 2], trailingZeros: true });
         }
         if (this.props.format === "monetary") {
             const currency = this.props.record.data.currency_id;
