@@ -17,5 +17,14 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mrr_analytics/static/src/fields/*",
+        ],
+        # Beside the graph view it extends, which the web client loads when needed.
+        "web.assets_backend_lazy": [
+            "mrr_analytics/static/src/graph/*",
+        ],
+    },
     "installable": True,
 }

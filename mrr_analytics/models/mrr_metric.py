@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..engine.stocks import CLOSING, OPENING
 from .report_table import replace_view
 
 
@@ -30,10 +31,19 @@ def company_months(known):
 
 class MrrMetric(models.Model):
     _name = "mrr.metric"
+    _inherit = "mrr.stock.report"
     _description = "MRR Monthly Metrics"
     _auto = False
     _order = "month desc, company_id"
     _rec_name = "month"
+    _mrr_stocks = {
+        "mrr_start": OPENING,
+        "customers_start": OPENING,
+        "mrr_end": CLOSING,
+        "customers_end": CLOSING,
+        "arr": CLOSING,
+        "arpa": CLOSING,
+    }
 
     month = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -45,6 +55,12 @@ class MrrMetric(models.Model):
     contraction = fields.Monetary(readonly=True)
     churn = fields.Monetary(readonly=True)
     mrr_end = fields.Monetary("MRR End", readonly=True)
+    net_new_mrr = fields.Monetary(
+        "Net New MRR",
+        readonly=True,
+        help="New + Expansion + Reactivation - Contraction - Churn: MRR End - MRR "
+        "Start.",
+    )
     customers_start = fields.Integer(readonly=True)
     customers_end = fields.Integer(readonly=True)
     customers_churned = fields.Integer(readonly=True)
@@ -166,7 +182,10 @@ class MrrMetric(models.Model):
                     SELECT ROW_NUMBER() OVER (ORDER BY company_id, month) AS id,
                            company_id, month, currency_id,
                            mrr_start, new, expansion, reactivation, contraction, churn,
-                           mrr_end, customers_start, customers_end, customers_churned,
+                           mrr_end,
+                           new + expansion + reactivation - contraction - churn
+                               AS net_new_mrr,
+                           customers_start, customers_end, customers_churned,
                            customer_churn,
                            (churn + contraction) / NULLIF(mrr_start, 0)
                                AS gross_mrr_churn,

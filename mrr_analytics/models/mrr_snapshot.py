@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..engine.stocks import CLOSING
 from .mrr_customer_month import CUSTOMER_MONTH_COLUMNS
 from .mrr_snapshot_total import TOTAL_DIMENSIONS
 from .report_table import ensure_report_table, rows_differing
@@ -32,11 +33,13 @@ TOTAL_AGGREGATES = {
 
 class MrrSnapshot(models.Model):
     _name = "mrr.snapshot"
+    _inherit = "mrr.stock.report"
     _description = "Monthly MRR Snapshot"
     _order = "month desc, id"
     _rec_name = "subscription_id"
     _check_company_auto = True
     _auto = False
+    _mrr_stocks = {"mrr": CLOSING, "arr": CLOSING, "customer_count": CLOSING}
 
     month = fields.Date(
         required=True,

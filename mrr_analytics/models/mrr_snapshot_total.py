@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine.stocks import CLOSING
 from .report_table import ensure_report_table
 
 # The snapshot fields a total is kept per, and the only ones a grouping or a filter may
@@ -20,11 +21,13 @@ TOTAL_MEASURES = ("line_count", "mrr", "arr", "customer_count")
 
 class MrrSnapshotTotal(models.Model):
     _name = "mrr.snapshot.total"
+    _inherit = "mrr.stock.report"
     _description = "Monthly MRR Totals"
     _order = "month desc, id"
     _rec_name = "month"
     _check_company_auto = True
     _auto = False
+    _mrr_stocks = {"mrr": CLOSING, "arr": CLOSING, "customer_count": CLOSING}
 
     month = fields.Date(required=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True)

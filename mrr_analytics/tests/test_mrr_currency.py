@@ -1,6 +1,7 @@
 from datetime import date
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.tests import tagged
@@ -113,3 +114,62 @@ class TestMrrCurrency(MrrCommon):
         self.assertEqual(
             env["mrr.movement"]._compare_with_rebuild(self.eur_company), ([], [])
         )
+
+    def test_subscription_list_totals_only_in_the_company_currency(self):
+        # 30 USD at 1.25 USD per EUR on January 15 is 24 EUR; with a 30 EUR
+        # subscription the company's MRR is 54 EUR. Adding 30 USD and 30 EUR into
+        # "60" means nothing.
+        env = self.eur_env
+        eur_basic = env["recurring.plan"].create(
+            {
+                "name": "EUR Basic",
+                "code": "EUR-BASIC",
+                "line_ids": [
+                    Command.create(
+                        {"product_id": self.product_basic.id, "price_unit": 30.0}
+                    )
+                ],
+            }
+        )
+        customer = env["res.partner"].create(
+            {"name": "Customer", "street": "1 Main Street", "city": "Lyon"}
+        )
+        with freeze_time("2026-01-15"):
+            subs = env["recurring.subscription"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "plan_id": plan.id,
+                        "date_start": date(2026, 1, 15),
+                        "line_ids": [
+                            Command.create({"product_id": self.product_basic.id})
+                        ],
+                    }
+                    for plan in (self.usd_basic, eur_basic)
+                ]
+            )
+            subs.action_start()
+        Subscription = env["recurring.subscription"]
+        views = Subscription.get_views([(False, "list"), (False, "kanban")])["views"]
+        arch = etree.fromstring(views["list"]["arch"])
+        names = [node.get("name") for node in arch.iter("field")]
+        self.assertEqual(
+            [node.get("name") for node in arch.iter("field") if node.get("sum")],
+            ["mrr_company"],
+        )
+        # A grouped list asks for the aggregate of each of its fields that has one.
+        fields_info = Subscription.fields_get(names, ["aggregator"])
+        aggregates = [
+            f"{name}:{fields_info[name]['aggregator']}"
+            for name in names
+            if fields_info[name].get("aggregator")
+        ]
+        [group] = Subscription.web_read_group(
+            [("id", "in", subs.ids)], aggregates, ["company_id"], lazy=False
+        )["groups"]
+        self.assertNotIn("mrr", group)
+        self.assertNotIn("amount_untaxed", group)
+        self.assertEqual(group["mrr_company"], 54.0)
+        # Kanban cards show the company amount beside the subscription's own.
+        kanban = etree.fromstring(views["kanban"]["arch"])
+        self.assertTrue(kanban.xpath("//field[@name='mrr_company']"))

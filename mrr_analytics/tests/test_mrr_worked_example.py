@@ -107,6 +107,12 @@ class TestMrrWorkedExample(MrrCommon):
             (march.new, march.reactivation, march.churn, march.mrr_end),
             (30.0, 0.0, 152.0, 110.0),
         )
+        # Net MRR churn without the reactivation: 152 / 232 = 65.52 % (52.59 % by
+        # default); NRR stays 80 / 232 = 34.48 %: D paid nothing on March 1st.
+        self.assertEqual(
+            (round(march.net_mrr_churn * 100, 2), round(march.nrr * 100, 2)),
+            (65.52, 34.48),
+        )
 
     def test_switching_the_setting_reclassifies_past_movements(self):
         subs = self._play_worked_example()

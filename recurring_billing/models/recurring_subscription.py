@@ -185,6 +185,8 @@ class RecurringSubscription(models.Model):
         store=True,
         tracking=True,
         currency_field="currency_id",
+        # Subscriptions in other currencies cannot be added up.
+        aggregator=None,
     )
     amount_tax = fields.Monetary(
         "Taxes per Period", compute="_compute_amount_tax", currency_field="currency_id"
@@ -197,6 +199,8 @@ class RecurringSubscription(models.Model):
         compute="_compute_mrr",
         store=True,
         currency_field="currency_id",
+        # In the subscription's currency: totals add up MRR (company currency).
+        aggregator=None,
         help="Monthly recurring revenue: the amount per period, excluding taxes, "
         "brought to one month; 0 in trial, while paused, on a free plan, once "
         "cancelled.",

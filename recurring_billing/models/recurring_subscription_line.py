@@ -41,9 +41,14 @@ class RecurringSubscriptionLine(models.Model):
     addon_id = fields.Many2one(
         "recurring.plan.addon",
         "Add-on Package",
+        compute="_compute_addon_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         ondelete="restrict",
         help="The add-on package this line sells; its quantity is capped by the "
-        "package's maximum.",
+        "package's maximum. Picking the product of one of the plan's add-ons fills "
+        "it in.",
     )
     quantity = fields.Float(default=1.0, digits="Product Unit of Measure")
     price_unit = fields.Monetary(
@@ -120,6 +125,15 @@ class RecurringSubscriptionLine(models.Model):
             "discount is a percentage between 0 and 100.",
         ),
     ]
+
+    @api.depends("product_id")
+    def _compute_addon_id(self):
+        for line in self:
+            if line.addon_id.product_id == line.product_id:
+                continue
+            line.addon_id = line.subscription_id.plan_id.addon_ids.filtered(
+                lambda addon, product=line.product_id: addon.product_id == product
+            )[:1]
 
     @api.depends("product_id")
     def _compute_name(self):

@@ -38,3 +38,4 @@ from . import test_portal_access
 from . import test_portal_changes
 from . import test_portal_tour
 from . import test_portal_mandate
+from . import test_subscription_back_office

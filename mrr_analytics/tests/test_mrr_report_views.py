@@ -1,0 +1,226 @@
+from datetime import date
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .common import MrrCommon
+
+# The domain of the search panel's "2026" filter on the month.
+YEAR_2026 = ["&", ("month", ">=", "2026-01-01"), ("month", "<=", "2026-12-31")]
+SNAPSHOT_MEASURES = ["mrr:sum", "arr:sum", "customer_count:sum", "__count"]
+
+
+class MrrYearCommon(MrrCommon):
+    """The worked example, with the months of its year up to December."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._play_worked_example(cls)
+        # The daily rebuild of December brings the months of the year up to December.
+        with freeze_time("2026-12-15"):
+            cls.env["mrr.movement"]._rebuild(cls.env.company)
+
+
+@tagged("post_install", "-at_install")
+class TestMrrPivotTotals(MrrYearCommon):
+    """Totals of the analytics pivots over several months, read as the pivot asks."""
+
+    def _pivot(self, model, measures, groupby, domain=None):
+        return self.env[model].read_group(
+            YEAR_2026 if domain is None else domain, measures, groupby, lazy=False
+        )
+
+    def test_snapshot_total_of_a_year_is_the_mrr_of_december(self):
+        # Nothing moves after April: December holds A 30 + C 30 + D 30 + E 52 = 142
+        # MRR, ARR 12 × 142 = 1704, 4 customers. The sum of the twelve months would
+        # be 130 + 232 + 110 + 9 × 142 = 1750.
+        [total] = self._pivot("mrr.snapshot", SNAPSHOT_MEASURES, [])
+        self.assertEqual(
+            (total["mrr"], total["arr"], total["customer_count"]), (142.0, 1704.0, 4)
+        )
+
+    def test_snapshot_row_totals_per_plan_are_those_of_december(self):
+        per_plan = {
+            group["plan_id"][0]: (group["mrr"], group["customer_count"])
+            for group in self._pivot("mrr.snapshot", SNAPSHOT_MEASURES, ["plan_id"])
+        }
+        december = {
+            group["plan_id"][0]: (group["mrr"], group["customer_count"])
+            for group in self._pivot(
+                "mrr.snapshot",
+                SNAPSHOT_MEASURES,
+                ["plan_id"],
+                [("month", "=", date(2026, 12, 1))],
+            )
+        }
+        # A plan that holds nothing in December (Annual: B churned in March) totals
+        # 0 over the year, not its earlier months added up.
+        self.assertIn(self.plan_annual.id, per_plan)
+        self.assertEqual(
+            per_plan, {plan: december.get(plan, (0.0, 0)) for plan in per_plan}
+        )
+        self.assertEqual(sum(mrr for mrr, _count in per_plan.values()), 142.0)
+
+    def test_snapshot_quarters_show_their_last_month(self):
+        # Q1 shows March's 110 (A on Pro 50 + C 30 + D 30; B churned on the 31st, E
+        # paused); Q2 to Q4 show June, September and December: 142.
+        quarters = self._pivot("mrr.snapshot", SNAPSHOT_MEASURES, ["month:quarter"])
+        self.assertEqual(
+            [(group["month:quarter"], group["mrr"]) for group in quarters],
+            [
+                ("Q1 2026", 110.0),
+                ("Q2 2026", 142.0),
+                ("Q3 2026", 142.0),
+                ("Q4 2026", 142.0),
+            ],
+        )
+
+    def test_metrics_total_of_a_year_bridges_january_to_december(self):
+        # MRR start of the year is January's (0), MRR end December's (142); the flows
+        # add up: new 130 + 82 = 212, expansion 20, reactivation 30 + 52 = 82,
+        # contraction 20, churn 152; 0 + 212 + 20 + 82 - 20 - 152 = 142.
+        measures = [
+            "mrr_start:sum",
+            "new:sum",
+            "expansion:sum",
+            "reactivation:sum",
+            "contraction:sum",
+            "churn:sum",
+            "mrr_end:sum",
+            "customers_end:sum",
+            "arr:sum",
+            "arpa:avg",
+        ]
+        [total] = self._pivot(
+            "mrr.metric",
+            measures,
+            [],
+            YEAR_2026 + [("company_id", "=", self.env.company.id)],
+        )
+        self.assertEqual(
+            [total[spec.split(":")[0]] for spec in measures],
+            [0.0, 212.0, 20.0, 82.0, 20.0, 152.0, 142.0, 4, 1704.0, 35.5],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMrrMovementGraph(MrrYearCommon):
+    """The movements graph, read as the graph view asks: every month of the range."""
+
+    def test_movement_graph_shows_every_month_of_the_range(self):
+        # The "2026" filter on the date; the graph asks for empty months to be filled.
+        domain = ["&", ("date", ">=", "2026-01-01"), ("date", "<=", "2026-12-31")]
+        groups = (
+            self.env["mrr.movement"]
+            .with_context(fill_temporal=True)
+            .web_read_group(
+                domain, ["amount:sum"], ["month:month", "movement_type"], lazy=False
+            )["groups"]
+        )
+        months = list(dict.fromkeys(group["month:month"] for group in groups))
+        self.assertEqual(
+            months,
+            [
+                f"{name} 2026"
+                for name in [
+                    "January",
+                    "February",
+                    "March",
+                    "April",
+                    "May",
+                    "June",
+                    "July",
+                    "August",
+                    "September",
+                    "October",
+                    "November",
+                    "December",
+                ]
+            ],
+        )
+        # No blank series: every bar is one movement type, and the months after April
+        # hold a zero of each type shown.
+        self.assertTrue(all(group["movement_type"] for group in groups))
+        december = [
+            group for group in groups if group["month:month"] == "December 2026"
+        ]
+        self.assertEqual(
+            {group["movement_type"] for group in december},
+            {"new", "expansion", "reactivation", "contraction", "churn"},
+        )
+        self.assertEqual({group["amount"] for group in december}, {0})
+        # January to April are those of the bridge: new 130 in January, churn -152 in
+        # March.
+        amounts = {
+            (group["month:month"], group["movement_type"]): group["amount"]
+            for group in groups
+        }
+        self.assertEqual(amounts["January 2026", "new"], 130.0)
+        self.assertEqual(amounts["March 2026", "churn"], -152.0)
+
+
+@tagged("post_install", "-at_install")
+class TestMrrMetricList(MrrCommon):
+    """The monthly metrics list: a compact default, rates that are never a false 0."""
+
+    def test_net_new_mrr_of_the_worked_example(self):
+        # New + expansion + reactivation - contraction - churn: January 130, February
+        # 82 + 20 = 102, March 30 - 152 = -122, April 52 - 20 = 32; each equals MRR end
+        # - MRR start of the bridge.
+        self._play_worked_example()
+        self.assertEqual(
+            self._metrics().mapped("net_new_mrr"), [130.0, 102.0, -122.0, 32.0]
+        )
+
+    def test_list_shows_the_compact_columns_and_offers_the_rest(self):
+        arch = etree.fromstring(
+            self.env["mrr.metric"].get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        columns = [
+            node
+            for node in arch.iter("field")
+            if node.get("column_invisible") not in ("True", "1")
+        ]
+        self.assertEqual(
+            [node.get("name") for node in columns if not node.get("optional")],
+            [
+                "month",
+                "mrr_end",
+                "net_new_mrr",
+                "customers_end",
+                "customer_churn",
+                "nrr",
+                "grr",
+                "quick_ratio",
+                "arpa",
+                "ltv",
+            ],
+        )
+        self.assertTrue(
+            {"mrr_start", "new", "churn", "arr", "gross_mrr_churn", "net_mrr_churn"}
+            <= {node.get("name") for node in columns if node.get("optional") == "hide"}
+        )
+
+    def test_undefined_rates_say_why_instead_of_showing_zero(self):
+        arch = etree.fromstring(
+            self.env["mrr.metric"].get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        rates = {
+            "customer_churn": "has_customers_start",
+            "gross_mrr_churn": "has_customers_start",
+            "net_mrr_churn": "has_customers_start",
+            "nrr": "has_customers_start",
+            "grr": "has_customers_start",
+            "quick_ratio": "has_quick_ratio",
+            "arpa": "has_arpa",
+            "ltv": "has_ltv",
+        }
+        for name, flag in rates.items():
+            with self.subTest(rate=name):
+                [node] = arch.xpath(f"//field[@name='{name}']")
+                self.assertEqual(node.get("widget"), "mrr_rate")
+                self.assertEqual(safe_eval(node.get("options"))["defined"], flag)
