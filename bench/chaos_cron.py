@@ -42,6 +42,7 @@ import time
 import urllib.request
 import xmlrpc.client
 from collections import Counter, defaultdict
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -659,9 +660,8 @@ def trigger(cnx, cron_ids):
 
 def wake_crons():
     """Wake the cron threads: they listen on the ``postgres`` database."""
-    with connect("postgres") as cnx:
+    with closing(connect("postgres")) as cnx:
         query(cnx, "NOTIFY cron_trigger")
-    cnx.close()
 
 
 def crons_done(cnx, cron_ids):
@@ -766,6 +766,14 @@ class Chaos:
         server = self.start_server(f"{self.job}-last")
         start(server)
         wait_for(self.finished, server, wake=lambda: wake(server))
+        for _day in range(5):
+            if not self.left():
+                break
+            # Skipped by Odoo after the kills (see kill_once): its next day, now. A
+            # step that fails for good stays due, hence the bound.
+            self.skipped += 1
+            start(server)
+            wait_for(self.finished, server, wake=lambda: wake(server))
         server.stop()
         return time.monotonic() - started
 
@@ -946,7 +954,7 @@ def check_periods(cnx, subscriptions, specs, today):
 
 
 def check_invoicing(database, data):
-    with connect(database) as cnx:
+    with closing(connect(database)) as cnx:
         return check_periods(cnx, data["subscriptions"], PLANS, date.today())
 
 
@@ -959,7 +967,7 @@ EXPECTED_STATE = {"trial": "active", "resume": "active", "cancel": "cancelled",
 def check_lifecycle(database, data):
     subscriptions = data["subscriptions"]
     ids = [int(key) for key in subscriptions]
-    with connect(database) as cnx:
+    with closing(connect(database)) as cnx:
         counts = check_periods(cnx, subscriptions, LIFECYCLE_PLANS, date.today())
         states = dict(
             query(
@@ -996,7 +1004,7 @@ def check_sepa(database, data):
     batches = {int(key): ids for key, ids in data["batches"].items()}
     amounts = {int(key): amount for key, amount in data["amounts"].items()}
     counts = Counter()
-    with connect(database) as cnx:
+    with closing(connect(database)) as cnx:
         rows = query(
             cnx,
             "SELECT id, state, attachment_id FROM sepa_debit_batch WHERE id = ANY(%s)",
@@ -1089,6 +1097,8 @@ def chaos_job(args, job, logdir):
     build_start = time.monotonic()
     data = load(database, job, args.n, args.seed, args.batch_size)
     build_seconds = time.monotonic() - build_start
+    # What the checks expect, kept to check the kept database again (--check).
+    Path(logdir, f"{job}.json").write_text(json.dumps(data))
     runner = (SepaChaos if job == "sepa" else CronChaos)(
         args, job, database, logdir, data
     )
@@ -1128,7 +1138,7 @@ def timed_invoicing(args, data_db, data, processes, logdir):
         ]
         for server in servers:
             server.wait_ready()
-        with connect(database) as cnx:
+        with closing(connect(database)) as cnx:
             trigger(cnx, cron_ids)
             start = time.monotonic()
             wait_for(
@@ -1203,7 +1213,18 @@ def main(argv=None):
     parser.add_argument("-d", "--database", help=argparse.SUPPRESS)
     parser.add_argument("--build", choices=tuple(BUILDERS), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--check",
+        metavar="JSON",
+        help="only check the kept database of --job with the <job>.json of its logs",
+    )
     args = parser.parse_args(argv)
+
+    if args.check:
+        data = json.loads(Path(args.check).read_text())
+        counts = CHECKS[args.job](f"chaos_{args.job}", data)
+        print(" ".join(f"{key}={counts[key]}" for key in KEYS + EXTRA_KEYS[args.job]))
+        return 0 if all(counts[key] == 0 for key in counts) else 1
 
     if args.build:
         build(args.database, args.build, args.n, args.seed, args.batch_size, args.out)
