@@ -562,7 +562,7 @@ def free_port():
 class Server:
     """One ``odoo`` server process on ``database`` with one cron thread.
 
-    Without a time limit on scheduled actions: by default Odoo restarts a server
+    With a day as time limit of scheduled actions: by default Odoo restarts a server
     whose cron thread runs longer than ``limit_time_real`` (120 s), which a run of a
     thousand subscriptions takes on a busy machine; large installations raise it.
     """
@@ -575,7 +575,7 @@ class Server:
             [PYTHON, "-m", "odoo", "-d", database, f"--addons-path={addons_path()}",
              f"--db-filter=^{database}$", f"--http-port={self.port}",
              "--http-interface=127.0.0.1", f"--gevent-port={free_port()}",
-             "--workers=0", "--max-cron-threads=1", "--limit-time-real-cron=0",
+             "--workers=0", "--max-cron-threads=1", "--limit-time-real-cron=86400",
              "--log-level=info",
              f"--logfile={self.log}"],
             stdout=subprocess.DEVNULL,
