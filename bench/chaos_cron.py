@@ -654,11 +654,15 @@ class Watcher:
 
 
 def trigger(cnx, cron_ids):
-    """Make the scheduled actions due now and wake the cron threads."""
+    """Make the scheduled actions due now and wake the cron threads.
+
+    A running one is left alone: its row is locked until it ends, and waiting for
+    it would stop the kills."""
     query(
         cnx,
         "UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') - interval '1 second',"
-        " active = true WHERE id = ANY(%s)",
+        " active = true WHERE id IN (SELECT id FROM ir_cron WHERE id = ANY(%s) "
+        "FOR NO KEY UPDATE SKIP LOCKED)",
         [cron_ids],
     )
     wake_crons()
@@ -671,14 +675,16 @@ def wake_crons():
 
 
 def crons_done(cnx, cron_ids):
-    """Whether each scheduled action ran to its end: it is then due again tomorrow."""
+    """Whether each scheduled action ran to its end: it is then due again tomorrow,
+    and no server is running it (its row is not locked)."""
     rows = query(
         cnx,
-        "SELECT count(*) FROM ir_cron WHERE id = ANY(%s) "
-        "AND nextcall > (now() AT TIME ZONE 'UTC') + interval '1 hour'",
+        "SELECT id FROM ir_cron WHERE id = ANY(%s) "
+        "AND nextcall > (now() AT TIME ZONE 'UTC') + interval '1 hour' "
+        "FOR SHARE SKIP LOCKED",
         [cron_ids],
     )
-    return rows[0][0] == len(cron_ids)
+    return len(rows) == len(cron_ids)
 
 
 def wait_for(condition, server, wake=None, timeout=1800):
