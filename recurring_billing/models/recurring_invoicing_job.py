@@ -21,6 +21,10 @@ from .tools import may_commit
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# The unique index of the period ledger: violated, the period was billed by another
+# worker; any other unique violation (an invoice number) is worth another try.
+LEDGER_CONSTRAINT = "recurring_period_subscription_start_unique"
+NUMBER_ATTEMPTS = 3
 
 
 class RecurringInvoicingJob(models.AbstractModel):
@@ -181,16 +185,29 @@ class RecurringInvoicingJob(models.AbstractModel):
             _logger.info("Invoice batch failed, retrying its subscriptions one by one")
         for job in jobs:
             sub = job[0]
-            try:
-                with self.env.cr.savepoint():
-                    moves = maker._create_period_invoices([job])
-                    maker._apply_invoice_policy(moves)
-            except pg_errors.UniqueViolation:
-                # Another worker billed it meanwhile; it moves the index itself.
-                next_index.pop(sub, None)
-            except Exception as error:  # noqa: BLE001 - stored on the subscription
-                failures[sub] = error
-                next_index.pop(sub, None)
+            for attempt in range(1, NUMBER_ATTEMPTS + 1):
+                try:
+                    with self.env.cr.savepoint():
+                        moves = maker._create_period_invoices([job])
+                        maker._apply_invoice_policy(moves)
+                    break
+                except pg_errors.UniqueViolation as error:
+                    if error.diag.constraint_name == LEDGER_CONSTRAINT:
+                        # Another worker billed it meanwhile; it moves the index
+                        # itself.
+                        next_index.pop(sub, None)
+                        break
+                    if attempt < NUMBER_ATTEMPTS:
+                        # Another worker posting in the same journal committed the
+                        # invoice number first: made again, the invoice takes the
+                        # next one instead of waiting for another run.
+                        continue
+                    failures[sub] = error
+                    next_index.pop(sub, None)
+                except Exception as error:  # noqa: BLE001 - stored on the subscription
+                    failures[sub] = error
+                    next_index.pop(sub, None)
+                    break
 
     @api.model
     def _record_invoice_errors(self, failures):

@@ -1,10 +1,11 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .invoicing_common import INVOICING_LOGGER, InvoicingCommon
 
@@ -113,3 +114,48 @@ class TestInvoicingErrors(InvoicingCommon):
         self._run_cron("2026-03-02")
         self.assertEqual(self._invoices(refused).state, "posted")
         self.assertFalse(refused.invoice_error)
+
+    def test_invoice_number_taken_by_another_worker_is_made_again(self):
+        subs = self._active(self.plan_basic, date(2026, 3, 1)) | self._active(
+            self.plan_pro, date(2026, 3, 1)
+        )
+        other = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": date(2026, 3, 1),
+                "invoice_line_ids": [
+                    Command.create({"product_id": self.product_basic.id})
+                ],
+            }
+        )
+        other.action_post()
+        maker = type(self.env["recurring.invoice.maker"])
+        apply_policy = maker._apply_invoice_policy
+        calls = []
+
+        def number_taken_twice(self, moves):
+            apply_policy(self, moves)
+            calls.append(moves)
+            if len(calls) <= 2:
+                # What another worker posting in the same journal does: it commits
+                # the number this batch, then this invoice, was given.
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE account_move SET name = %s WHERE id = %s",
+                        other.name,
+                        moves[0].id,
+                    )
+                )
+
+        with (
+            patch.object(maker, "_apply_invoice_policy", number_taken_twice),
+            mute_logger("odoo.sql_db", INVOICING_LOGGER),
+        ):
+            self._run_cron("2026-03-01")
+        self.assertEqual(
+            [(move.state, move.amount_untaxed) for move in self._invoices(subs)],
+            [("posted", 30.0), ("posted", 50.0)],
+        )
+        self.assertEqual(subs.mapped("next_period_index"), [1, 1])
+        self.assertFalse(any(subs.mapped("invoice_error")))
