@@ -52,7 +52,6 @@ class RecurringInvoicingJob(models.AbstractModel):
             due_domain + (domain or []), ["company_id"], ["__count"]
         )
         only_ids = subscriptions.search(domain).ids if domain else None
-        remaining = sum(count for _company, count in per_company)
         handled = []
         for company, _count in per_company:
             job = self.with_company(company)
@@ -64,7 +63,9 @@ class RecurringInvoicingJob(models.AbstractModel):
                     break
                 handled += batch.ids
                 job._invoice_due_batch(batch, today)
-                remaining = max(remaining - len(batch), 0)
+                # Counted again: other workers may have done some meanwhile, and the
+                # scheduler calls the job again while something is said to remain.
+                remaining = job._count_due(today, handled, only_ids)
                 self.env["ir.cron"]._notify_progress(
                     done=len(handled), remaining=remaining
                 )
@@ -75,6 +76,27 @@ class RecurringInvoicingJob(models.AbstractModel):
                 # Keeps memory flat however many batches the run has.
                 self.env.invalidate_all()
         return len(handled)
+
+    @api.model
+    def _count_due(self, today, exclude_ids, only_ids=None):
+        """How many subscriptions are still due, this run's own left out (those that
+        failed stay due until fixed: running again would not bill them)."""
+        self.env["recurring.subscription"].flush_model(["state", "date_next_invoice"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COUNT(*) FROM recurring_subscription
+                 WHERE state = 'active'
+                   AND date_next_invoice <= %s
+                   AND id != ALL(%s)
+                   %s
+                """,
+                today,
+                list(exclude_ids),
+                SQL("AND id = ANY(%s)", only_ids) if only_ids is not None else SQL(),
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _lock_due_batch(

@@ -159,3 +159,41 @@ class TestInvoicingErrors(InvoicingCommon):
         )
         self.assertEqual(subs.mapped("next_period_index"), [1, 1])
         self.assertFalse(any(subs.mapped("invoice_error")))
+
+    def test_progress_reports_only_what_is_really_left(self):
+        # Three subscriptions due on 02-10, batches of one. After the first batch,
+        # another worker invoices the third: this run does two, and then nothing is
+        # left — not the one it counted at its start (the scheduler would call the job
+        # again for nothing).
+        partners = self.env["res.partner"].create(
+            [
+                {"name": f"Worker {n}", "street": "1 Main St", "city": "Ghent"}
+                for n in range(3)
+            ]
+        )
+        subs = [
+            self._active(self.plan_basic, date(2026, 1, 10), partner=partner)
+            for partner in partners
+        ]
+        self._run_cron("2026-01-10")
+        Job = type(self.env["recurring.invoicing.job"])
+        invoice_batch = Job._invoice_due_batch
+        progress = []
+
+        def other_worker_after_first(job, batch, today):
+            invoice_batch(job, batch, today)
+            if len(progress) == 0 and batch != subs[2]:
+                subs[2]._invoice_due(today)
+
+        def notify(cron, done=None, remaining=None, **kwargs):
+            progress.append((done, remaining))
+
+        with (
+            patch.object(Job, "_invoice_due_batch", other_worker_after_first),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", notify),
+            freeze_time("2026-02-10"),
+        ):
+            self.env["recurring.invoicing.job"]._generate(
+                batch_size=1, domain=[("id", "in", [sub.id for sub in subs])]
+            )
+        self.assertEqual(progress[-1], (2, 0))
