@@ -31,6 +31,27 @@ class InvoicingCommon(RecurringCommon):
             [("subscription_id", "in", subs.ids)], order="invoice_date, id"
         )
 
+    def _signed_lines(self, subs):
+        """(invoice date, amount) of each invoice line: credit notes count negative."""
+        return [
+            (
+                str(move.invoice_date),
+                line.price_subtotal * (-1 if move.move_type == "out_refund" else 1),
+            )
+            for move in self._invoices(subs)
+            for line in move.invoice_line_ids
+        ]
+
+    def _signed_moves(self, subs):
+        """(invoice date, amount without tax) of each move: credit notes negative."""
+        return [
+            (
+                str(move.invoice_date),
+                move.amount_untaxed * (-1 if move.move_type == "out_refund" else 1),
+            )
+            for move in self._invoices(subs)
+        ]
+
     def _invoice_lines(self, subs):
         """(invoice date, line description, subtotal) of each invoice line, in order."""
         return [

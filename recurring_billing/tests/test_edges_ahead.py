@@ -12,24 +12,15 @@ from .invoicing_common import InvoicingCommon
 
 @tagged("post_install", "-at_install")
 class TestBilledAhead(InvoicingCommon):
-    def _lines(self, sub):
-        """(invoice date, signed amount) of each line: credit notes count negative."""
-        return [
-            (
-                str(move.invoice_date),
-                line.price_subtotal * (-1 if move.move_type == "out_refund" else 1),
-            )
-            for move in self._invoices(sub)
-            for line in move.invoice_line_ids
-        ]
-
     def _basic_invoiced_ahead(self):
         """Basic 30/month from 2026-01-10; on 01-20 "Invoice now" bills 02-10..03-09."""
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         self._run_cron("2026-01-10")
         with freeze_time("2026-01-20"):
             sub.action_invoice_now()
-        self.assertEqual(self._lines(sub), [("2026-01-10", 30.0), ("2026-01-20", 30.0)])
+        self.assertEqual(
+            self._signed_lines(sub), [("2026-01-10", 30.0), ("2026-01-20", 30.0)]
+        )
         return sub
 
     def test_cancel_with_credit_credits_the_period_invoiced_ahead(self):
@@ -39,7 +30,7 @@ class TestBilledAhead(InvoicingCommon):
         with freeze_time("2026-01-25"):
             sub.action_cancel(credit_unused=True)
         self.assertEqual(
-            self._lines(sub)[2:], [("2026-01-25", -14.52), ("2026-01-25", -30.0)]
+            self._signed_lines(sub)[2:], [("2026-01-25", -14.52), ("2026-01-25", -30.0)]
         )
 
     def test_pause_credits_the_period_invoiced_ahead(self):
@@ -49,7 +40,7 @@ class TestBilledAhead(InvoicingCommon):
         with freeze_time("2026-01-25"):
             sub.action_pause()
         self.assertEqual(
-            self._lines(sub)[2:], [("2026-01-25", -15.48), ("2026-01-25", -30.0)]
+            self._signed_lines(sub)[2:], [("2026-01-25", -15.48), ("2026-01-25", -30.0)]
         )
 
     def test_upgrade_charges_the_new_price_on_the_period_invoiced_ahead(self):
@@ -60,7 +51,7 @@ class TestBilledAhead(InvoicingCommon):
         with freeze_time("2026-01-25"):
             sub.action_change_plan(self.plan_pro)
         self.assertEqual(
-            self._lines(sub)[2:],
+            self._signed_lines(sub)[2:],
             [
                 ("2026-01-25", -15.48),
                 ("2026-01-25", 25.81),
@@ -70,8 +61,8 @@ class TestBilledAhead(InvoicingCommon):
         )
         self._run_cron("2026-02-10")
         self._run_cron("2026-03-10")
-        self.assertEqual(self._lines(sub)[-1], ("2026-03-10", 50.0))
-        self.assertEqual(len(self._lines(sub)), 7)
+        self.assertEqual(self._signed_lines(sub)[-1], ("2026-03-10", 50.0))
+        self.assertEqual(len(self._signed_lines(sub)), 7)
 
     def test_resume_keeping_the_anchor_charges_the_period_invoiced_ahead_again(self):
         # Paused on 01-25 (credits -15.48 and -30 as above), resumed on 02-01 keeping
@@ -85,7 +76,7 @@ class TestBilledAhead(InvoicingCommon):
             sub.action_resume()
         self._run_cron("2026-02-10")
         self.assertEqual(
-            self._lines(sub)[4:], [("2026-02-01", 8.71), ("2026-02-01", 30.0)]
+            self._signed_lines(sub)[4:], [("2026-02-01", 8.71), ("2026-02-01", 30.0)]
         )
         self.assertEqual(sub.date_next_invoice, date(2026, 3, 10))
 
@@ -100,7 +91,7 @@ class TestBilledAhead(InvoicingCommon):
         with freeze_time("2026-02-15"):
             sub.action_resume()
         self._run_cron("2026-02-15")
-        self.assertEqual(self._lines(sub)[4:], [("2026-02-15", 24.64)])
+        self.assertEqual(self._signed_lines(sub)[4:], [("2026-02-15", 24.64)])
         self.assertEqual(sub.date_next_invoice, date(2026, 3, 10))
 
     def test_restart_after_a_pause_over_a_period_invoiced_ahead_credits_nothing_more(
@@ -114,7 +105,7 @@ class TestBilledAhead(InvoicingCommon):
         with freeze_time("2026-02-15"):
             sub.action_resume()
         self._run_cron("2026-02-15")
-        self.assertEqual(self._lines(sub)[4:], [("2026-02-15", 30.0)])
+        self.assertEqual(self._signed_lines(sub)[4:], [("2026-02-15", 30.0)])
 
     def test_cancel_credits_the_period_invoiced_ahead_at_the_price_it_was_billed(self):
         # Pro 50 from 01-10; on 01-15 a downgrade to Basic 30 is planned for 02-10;
@@ -130,7 +121,7 @@ class TestBilledAhead(InvoicingCommon):
         with freeze_time("2026-01-25"):
             sub.action_cancel(credit_unused=True)
         self.assertEqual(
-            self._lines(sub),
+            self._signed_lines(sub),
             [
                 ("2026-01-10", 50.0),
                 ("2026-01-20", 30.0),

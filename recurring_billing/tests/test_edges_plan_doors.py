@@ -15,15 +15,6 @@ from .invoicing_common import InvoicingCommon
 
 @tagged("post_install", "-at_install")
 class TestPlanDoors(InvoicingCommon):
-    def _signed(self, sub):
-        return [
-            (
-                str(move.invoice_date),
-                move.amount_untaxed * (-1 if move.move_type == "out_refund" else 1),
-            )
-            for move in self._invoices(sub)
-        ]
-
     def test_pricelist_makes_a_dearer_plan_a_downgrade(self):
         # The customer's pricelist sells Basic at 30 and Pro at 20 (the Pro plan says
         # 50): moving to Pro lowers what they pay, so it waits for the period end.
@@ -53,7 +44,7 @@ class TestPlanDoors(InvoicingCommon):
         self.assertEqual(sub.pending_plan_id, self.plan_pro)
         self._run_cron("2026-02-10")
         self.assertEqual(
-            self._signed(sub), [("2026-01-10", 30.0), ("2026-02-10", 20.0)]
+            self._signed_moves(sub), [("2026-01-10", 30.0), ("2026-02-10", 20.0)]
         )
 
     def test_plan_in_another_currency_without_pricelist_is_refused(self):
@@ -79,7 +70,7 @@ class TestPlanDoors(InvoicingCommon):
         self.assertEqual(sub.plan_id, self.plan_pro)
         self.assertEqual(sub.line_ids.product_id, self.product_pro)
         self.assertEqual(
-            self._signed(sub), [("2026-01-10", 30.0), ("2026-01-25", 10.33)]
+            self._signed_moves(sub), [("2026-01-10", 30.0), ("2026-01-25", 10.33)]
         )
         self.assertEqual(sub.event_ids.sorted("id")[-1].event_type, "upgrade")
 
@@ -105,7 +96,8 @@ class TestPlanDoors(InvoicingCommon):
             sub.action_resume()
         self._run_cron("2026-05-01")
         self.assertEqual(
-            self._signed(sub)[3:], [("2026-03-20", -20.32), ("2026-05-01", 1130.96)]
+            self._signed_moves(sub)[3:],
+            [("2026-03-20", -20.32), ("2026-05-01", 1130.96)],
         )
         self.assertEqual(sub.date_next_invoice, date(2027, 4, 10))
 
@@ -119,5 +111,5 @@ class TestPlanDoors(InvoicingCommon):
             system.with_context(recurring_today=date(2026, 1, 20)).action_pause()
         self.assertEqual(sub.date_pause, date(2026, 1, 20))
         self.assertEqual(
-            self._signed(sub), [("2026-01-10", 30.0), ("2026-01-20", -20.32)]
+            self._signed_moves(sub), [("2026-01-10", 30.0), ("2026-01-20", -20.32)]
         )
