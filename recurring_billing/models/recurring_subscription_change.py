@@ -34,33 +34,27 @@ class RecurringSubscription(models.Model):
         if "plan_id" in vals and not IN_STEP.get():
             # The plan of a running subscription changes like the wizard changes it.
             plan = self.env["recurring.plan"].browse(vals["plan_id"])
-            moving = self.filtered(
-                lambda sub: sub.state != "draft" and sub.plan_id != plan
+            self = self._write_through(
+                vals,
+                "plan_id",
+                self.filtered(lambda sub: sub.state != "draft" and sub.plan_id != plan),
+                lambda sub: sub.action_change_plan(plan),
             )
-            for sub in moving:
-                sub.action_change_plan(plan)
-            rest = {key: value for key, value in vals.items() if key != "plan_id"}
-            if moving and rest:
-                moving.write(rest)
-            self -= moving
-            if not self:
-                return True
         if "pricelist_id" in vals and not IN_STEP.get():
             pricelist = self.env["product.pricelist"].browse(vals["pricelist_id"])
-            moving = self.filtered(
-                lambda sub: (
-                    sub.state != "draft"
-                    and sub._currency_of(pricelist) != sub.currency_id
-                )
+            self = self._write_through(
+                vals,
+                "pricelist_id",
+                self.filtered(
+                    lambda sub: (
+                        sub.state != "draft"
+                        and sub._currency_of(pricelist) != sub.currency_id
+                    )
+                ),
+                lambda sub: sub.action_change_pricelist(pricelist),
             )
-            for sub in moving:
-                sub.action_change_pricelist(pricelist)
-            rest = {key: value for key, value in vals.items() if key != "pricelist_id"}
-            if moving and rest:
-                moving.write(rest)
-            self -= moving
-            if not self:
-                return True
+        if not self:
+            return True
         currencies = {sub: sub.currency_id for sub in self}
         result = super().write(vals)
         moved = self.filtered(lambda sub: sub.currency_id != currencies[sub])
@@ -79,6 +73,16 @@ class RecurringSubscription(models.Model):
             )
         (moved - running).line_ids._compute_price_unit()
         return result
+
+    def _write_through(self, vals, key, moving, step):
+        """Write ``vals`` on ``moving`` with ``key`` applied by ``step`` (a method taking
+        one subscription) instead of written; return the others, left to write."""
+        for sub in moving:
+            step(sub)
+        rest = {name: value for name, value in vals.items() if name != key}
+        if moving and rest:
+            moving.write(rest)
+        return self - moving
 
     def action_change_pricelist(self, pricelist):
         """Move to ``pricelist`` (a record, an id, or False for none) today.
