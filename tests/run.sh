@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one test entry point (README, .ci/run and the docker test service call it).
 #
-# In order: lint, the pure engine tests, then a fresh database with both addons installed
+# In order: lint, the pure engine tests, then a fresh database with the addons installed
 # and their Odoo tests run, one of those tests run again on it through pytest-odoo (as
-# DEVELOP.md runs a single test), the uninstallation of both addons, and a second fresh
+# DEVELOP.md runs a single test), the uninstallation of the addons, and a second fresh
 # database installed without demo data. Any failing test, lint error, or WARNING/ERROR
 # line logged by Odoo fails the run. Odoo is found through ODOO_PYTHON; PostgreSQL through
 # the usual libpq variables (PGHOST, PGUSER, PGPASSWORD), Odoo's own defaults otherwise.
@@ -11,7 +11,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ODOO_PYTHON=${ODOO_PYTHON:-/opt/odoo-venv/bin/python}
-ADDONS=(recurring_billing mrr_analytics)
+ADDONS=(recurring_billing mrr_analytics mrr_analytics_dashboard)
 OUT=${TEST_OUT:-$ROOT/.ci/out}
 DB_PREFIX=${TEST_DB_PREFIX:-rbtest_$$}
 mkdir -p "$OUT"
@@ -70,7 +70,7 @@ lint_errors=0
 if prettier_bin=$(command -v "${PRETTIER:-prettier}"); then
     xml_plugin="$(dirname "$(readlink -f "$prettier_bin")")/../../@prettier/plugin-xml/src/plugin.js"
     "$prettier_bin" --plugin="$xml_plugin" --check --log-level=warn \
-        "recurring_billing/**/*.xml" "mrr_analytics/**/*.xml" || lint_errors=$((lint_errors + 1))
+        "recurring_billing/**/*.xml" "mrr_analytics/**/*.xml" "mrr_analytics_dashboard/**/*.xml" || lint_errors=$((lint_errors + 1))
 else
     echo "prettier not found: XML style not checked (npm i -g prettier @prettier/plugin-xml)"
 fi
@@ -120,7 +120,7 @@ else
     fail "pytest-odoo: failed (see .ci/out/pytest-odoo.log)"
 fi
 
-# -- Uninstall mrr_analytics, then recurring_billing -----------------------------------
+# -- Uninstall the dashboard, mrr_analytics, then recurring_billing ----------------------
 echo "== uninstall =="
 "$ODOO_PYTHON" -m odoo shell --addons-path="$addons_path" --no-http -d "$DB_PREFIX" \
     --logfile="$OUT/odoo-uninstall.log" <"$ROOT/tests/uninstall.py" >"$OUT/uninstall.out" 2>&1

@@ -1,4 +1,4 @@
-"""Both addons build as OCA-style wheels whose metadata pins Odoo 18.0."""
+"""The addons build as OCA-style wheels whose metadata pins Odoo 18.0."""
 
 import ast
 import subprocess
@@ -10,6 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# What each addon reads at run time besides its code, and so ships in its wheel: the
+# rules its README points to, or the dashboard file it loads.
+SHIPPED = {
+    "recurring_billing": "doc/*.md",
+    "mrr_analytics": "doc/*.md",
+    "mrr_analytics_dashboard": "data/files/*_dashboard.json",
+}
 
 
 def build_wheel(addon, out):
@@ -28,7 +35,7 @@ def manifest(addon):
     return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
 
 
-@pytest.mark.parametrize("addon", ["recurring_billing", "mrr_analytics"])
+@pytest.mark.parametrize("addon", sorted(SHIPPED))
 def test_wheel_requires_odoo_18_and_declared_libraries(addon, tmp_path):
     wheel, metadata = build_wheel(addon, tmp_path)
     requires = metadata.get_all("Requires-Dist")
@@ -42,15 +49,29 @@ def test_wheel_requires_odoo_18_and_declared_libraries(addon, tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert f"odoo/addons/{addon}/__manifest__.py" in names
-    # The rules the README points to ship with the addon.
-    docs = [path.name for path in (ROOT / addon / "doc").glob("*.md")]
-    assert docs
-    for doc in docs:
-        assert f"odoo/addons/{addon}/doc/{doc}" in names
+    shipped = [
+        path.relative_to(ROOT / addon) for path in (ROOT / addon).glob(SHIPPED[addon])
+    ]
+    assert shipped
+    for path in shipped:
+        assert f"odoo/addons/{addon}/{path.as_posix()}" in names
 
 
 def test_manifests_share_version_and_license():
-    manifests = [manifest(addon) for addon in ("recurring_billing", "mrr_analytics")]
+    manifests = [manifest(addon) for addon in SHIPPED]
     assert {m["version"] for m in manifests} == {"18.0.1.0.0"}
     assert {m["license"] for m in manifests} == {"LGPL-3"}
     assert all(m["installable"] for m in manifests)
+
+
+def test_metapackage_installs_every_addon():
+    text = (ROOT / "setup" / "_metapackage" / "pyproject.toml").read_text()
+    for addon in SHIPPED:
+        assert f'"odoo-addon-{addon}==18.0.*"' in text
+
+
+def test_dashboard_glue_keeps_mrr_analytics_free_of_spreadsheets():
+    assert "spreadsheet_dashboard" not in manifest("mrr_analytics")["depends"]
+    glue = manifest("mrr_analytics_dashboard")
+    assert glue["depends"] == ["mrr_analytics", "spreadsheet_dashboard"]
+    assert glue["auto_install"] is True

@@ -36,11 +36,11 @@ def test_mounts_point_at_existing_folders():
                 assert (ROOT / source).exists(), f"{name} mounts missing {source}"
 
 
-def test_first_start_installs_both_addons_with_demo_data():
+def test_first_start_installs_the_addons_with_demo_data():
     odoo = SERVICES["odoo"]
     script_host = next(v for v in odoo["volumes"] if "start.sh" in v).split(":")[0]
     script = (ROOT / script_host).read_text()
-    assert "-i recurring_billing,mrr_analytics" in script
+    assert "-i recurring_billing,mrr_analytics,mrr_analytics_dashboard" in script
     assert "without-demo" not in script
     assert odoo["command"] == ["/usr/local/bin/recurring-start.sh"]
 
