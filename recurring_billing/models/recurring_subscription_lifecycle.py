@@ -26,6 +26,7 @@ class RecurringSubscription(models.Model):
             state="active",
             date_pause=False,
             date_resume=False,
+            is_suspended=False,
             cancel_at_period_end=False,
             cancel_reason_id=False,
         )
@@ -101,6 +102,36 @@ class RecurringSubscription(models.Model):
             )
         return True
 
+    def _suspend(self):
+        """Pause for non-payment: the last day of the payment follow-up passed unpaid.
+
+        No invoice is made until the overdue invoices are paid, which resumes it.
+        Unlike a pause the customer asks for, nothing is credited: the period invoiced
+        before stays due as invoiced (doc/BILLING.md, Payment follow-up).
+        """
+        self._check_states(("active",), self.env._("suspended"))
+        today = self._today()
+        yesterday = today - timedelta(days=1)
+        self._invoice_due(yesterday)
+        self._bill_used_days(yesterday)
+        with self._mrr_tracking("suspension", today, True) as tracked:
+            tracked.write(
+                {
+                    "state": "paused",
+                    "is_suspended": True,
+                    "date_pause": today,
+                    "date_resume": False,
+                }
+            )
+        for sub in self:
+            sub.message_post(
+                body=self.env._(
+                    "Suspended for non-payment: it resumes once its overdue invoices "
+                    "are paid."
+                )
+            )
+        return True
+
     def action_resume(self):
         """Resume paused subscriptions as their plan says.
 
@@ -143,6 +174,7 @@ class RecurringSubscription(models.Model):
             "date_pause": False,
             "date_resume": False,
             "date_service_start": False,
+            "is_suspended": False,
         }
         resumed = self._schedule().resumed(day)
         vals.update(
@@ -198,6 +230,8 @@ class RecurringSubscription(models.Model):
                     "date_resume": False,
                 }
             )
+        # A customer leaving ends the reminders of its payment follow-up.
+        self.dunning_id._end("closed")
         for sub, billed in unused.items():
             sub._credit_unused_days(today, billed)
         return True
@@ -331,6 +365,7 @@ class RecurringSubscription(models.Model):
         event_type = "cancel" if self.cancel_at_period_end else "end"
         with self._mrr_tracking(event_type, self.date_end, True) as tracked:
             tracked.write({"state": "cancelled", "cancel_at_period_end": False})
+        self.dunning_id._end("closed")
 
     def _run_step(self, step):
         """Run one scheduled step in its own savepoint: a failure stops only this one,
