@@ -81,7 +81,6 @@ class RecurringDunning(models.Model):
     date_next_step = fields.Date("Next Step On", readonly=True, index=True)
     date_done = fields.Date("Ended On", readonly=True)
     retry_days = fields.Char(
-        "Retry Days",
         required=True,
         readonly=True,
         help="Days after the failure on which the payment is tried again and the "
@@ -102,6 +101,16 @@ class RecurringDunning(models.Model):
         currency_field="currency_id",
         help="MRR of the subscription when its payment failed.",
     )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    mrr_company = fields.Monetary(
+        "MRR at Failure (company currency)",
+        readonly=True,
+        currency_field="company_currency_id",
+        help="The delinquent and recovered MRR of the analytics.",
+    )
+    date_suspended = fields.Date("Suspended On", readonly=True)
 
     _sql_constraints = [
         (
@@ -184,6 +193,7 @@ class RecurringDunning(models.Model):
                         "retry_days": ",".join(map(str, policy.days)),
                         "outcome": policy.outcome,
                         "mrr": sub.mrr,
+                        "mrr_company": sub.mrr_company,
                     }
                 )
                 sub.dunning_id = dunning
@@ -220,7 +230,8 @@ class RecurringDunning(models.Model):
         template = self.env.ref("recurring_billing.mail_template_dunning_reminder")
         for dunning in self.filtered(lambda d: d._open_invoices()):
             # The access tokens of the pay links are made before the mail renders.
-            dunning._open_invoices()._portal_ensure_token()
+            for invoice in dunning._open_invoices():
+                invoice._portal_ensure_token()
             dunning.message_post_with_source(
                 template, message_type="comment", subtype_xmlid="mail.mt_comment"
             )
@@ -303,7 +314,12 @@ class RecurringDunning(models.Model):
     def _apply_outcome(self):
         sub = self.subscription_id
         if self.outcome == "suspend" and sub.state == "active":
-            self.state = "suspended"
+            self.write(
+                {
+                    "state": "suspended",
+                    "date_suspended": fields.Date.context_today(self),
+                }
+            )
             sub._suspend()
             return
         if self.outcome == "cancel" and sub.state in ("trial", "active", "paused"):
