@@ -142,6 +142,19 @@ class RecurringSubscription(models.Model):
         period billed from now starts today.
         """
         self._check_states(("paused",), self.env._("resumed"))
+        unpaid = self.filtered(lambda sub: sub.is_suspended and sub.dunning_id)
+        if unpaid and not self.env.user.has_group("recurring_billing.group_manager"):
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is suspended for non-payment: it resumes by "
+                    "itself once its overdue invoices are paid. A subscription manager "
+                    "may resume it before.",
+                    subscription=unpaid[0].name,
+                )
+            )
+        # A manager resuming before the payment ends its follow-up: the reminders and
+        # the outcome would contradict that decision.
+        unpaid.dunning_id._end("closed")
         today = self._today()
         for sub in self:
             restart = sub.plan_id.resume_policy != "keep_anchor" or not sub.date_anchor

@@ -235,3 +235,36 @@ class TestDunning(SepaCommon):
         dunning.with_user(manager).action_stop()
         self.assertEqual(dunning.state, "closed")
         self.assertFalse(self.subscription.dunning_id)
+
+    def test_only_a_manager_resumes_a_suspended_subscription_before_payment(self):
+        self.plan_basic.dunning_retry_days = "1"
+        dunning = self._fail("2026-03-10")
+        self._run("2026-03-11")
+        self.assertTrue(self.subscription.is_suspended)
+        user = new_test_user(
+            self.env,
+            "resume_user",
+            groups="recurring_billing.group_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        with (
+            freeze_time("2026-03-12"),
+            self.assertRaisesRegex(UserError, "suspended for non-payment"),
+        ):
+            self.subscription.with_user(user).action_resume()
+        self.assertEqual(self.subscription.state, "paused")
+        manager = new_test_user(
+            self.env,
+            "resume_manager",
+            groups="recurring_billing.group_manager",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        with freeze_time("2026-03-12"):
+            self.subscription.with_user(manager).action_resume()
+        self.assertEqual(self.subscription.state, "active")
+        self.assertFalse(self.subscription.is_suspended)
+        self.assertEqual(dunning.state, "closed")
+        # Still owed: the manager's decision forgives nothing.
+        self.assertEqual(self.invoice.amount_residual, 34.5)
