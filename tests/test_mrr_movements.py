@@ -183,3 +183,41 @@ def test_month_end_mrr_matches_latest_subscription_states(changes):
         for change in latest.values():
             expected[change.customer] = expected.get(change.customer, 0) + change.mrr
         assert states[month] == {c: mrr for c, mrr in expected.items() if mrr > 0}
+
+
+def test_losses_of_an_involuntary_change_are_involuntary_and_gains_never():
+    """The payment follow-up example of the metrics rules (doc/METRICS.md)."""
+    d = Decimal
+    changes = [
+        Change("G", "g", date(2026, 1, 5), d(30), False),
+        Change("H", "h", date(2026, 1, 10), d(50), False),
+        Change("I", "i", date(2026, 1, 15), d(30), False),
+        # G suspended for non-payment, I cancels by choice.
+        Change("G", "g", date(2026, 2, 12), d(0), False, involuntary=True),
+        Change("I", "i", date(2026, 2, 20), d(0), False),
+        # G pays: resumed.
+        Change("G", "g", date(2026, 3, 2), d(30), False),
+    ]
+    assert [
+        (m.customer, m.movement_type, m.amount, m.involuntary)
+        for m in compute_movements(changes)
+    ] == [
+        ("G", "new", 30, False),
+        ("H", "new", 50, False),
+        ("I", "new", 30, False),
+        ("G", "churn", -30, True),
+        ("I", "churn", -30, False),
+        ("G", "reactivation", 30, False),
+    ]
+
+
+def test_an_involuntary_change_netted_with_a_gain_is_not_a_loss():
+    d = Decimal
+    changes = [
+        Change("K", "k1", date(2026, 1, 5), d(30), False),
+        # Same day: one subscription suspended, another started at a higher price.
+        Change("K", "k1", date(2026, 2, 1), d(0), False, involuntary=True),
+        Change("K", "k2", date(2026, 2, 1), d(50), False),
+    ]
+    [_new, expansion] = compute_movements(changes)
+    assert (expansion.movement_type, expansion.involuntary) == ("expansion", False)

@@ -26,6 +26,9 @@ class Change(NamedTuple):
     day: date
     mrr: Decimal
     free: bool
+    # Not the customer's choice: a suspension for non-payment, a cancellation for a
+    # reason marked involuntary.
+    involuntary: bool = False
 
 
 class Movement(NamedTuple):
@@ -37,6 +40,8 @@ class Movement(NamedTuple):
     amount: Decimal
     mrr_before: Decimal
     mrr_after: Decimal
+    # A loss (churn or contraction) caused by an involuntary change of that day.
+    involuntary: bool = False
 
 
 class BridgeRow(NamedTuple):
@@ -96,7 +101,9 @@ def compute_movements(
     the previous day and ``free_to_paid`` is ``"reactivation"`` (with ``"new"`` that
     case is new); otherwise it is new, which includes a trial converting to paid.
     A subscription whose customer changes moves its MRR from the old customer to the
-    new one.
+    new one. A loss is involuntary when an involuntary change of the customer made
+    it that day (a suspension for non-payment, a cancellation for an involuntary
+    reason); gains never are.
     """
     if free_to_paid not in FREE_TO_PAID_CHOICES:
         raise ValueError(
@@ -112,6 +119,7 @@ def compute_movements(
         sorted(changes, key=lambda c: c.day), lambda c: c.day
     ):
         before = {}
+        involuntary = set()
         for change in day_changes:
             if change.mrr < 0:
                 raise ValueError(
@@ -129,6 +137,8 @@ def compute_movements(
                 customer_mrr[old_customer] -= old_mrr
                 customer_free[old_customer] -= old_free
             free = bool(change.free)
+            if change.involuntary:
+                involuntary.add(change.customer)
             customer_mrr[change.customer] += change.mrr
             customer_free[change.customer] += free
             subscriptions[change.subscription] = (change.customer, change.mrr, free)
@@ -151,6 +161,7 @@ def compute_movements(
                     mrr_after - mrr_before,
                     mrr_before,
                     mrr_after,
+                    customer in involuntary and mrr_after < mrr_before,
                 )
             )
             if mrr_after > 0:

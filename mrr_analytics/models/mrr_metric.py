@@ -43,6 +43,7 @@ class MrrMetric(models.Model):
         "customers_end": CLOSING,
         "arr": CLOSING,
         "arpa": CLOSING,
+        "delinquent_mrr": CLOSING,
     }
 
     month = fields.Date(readonly=True)
@@ -55,6 +56,28 @@ class MrrMetric(models.Model):
     contraction = fields.Monetary(readonly=True)
     churn = fields.Monetary(readonly=True)
     mrr_end = fields.Monetary("MRR End", readonly=True)
+    churn_voluntary = fields.Monetary(
+        "Voluntary Churn",
+        readonly=True,
+        help="Churn the customers chose: Churn - Involuntary Churn.",
+    )
+    churn_involuntary = fields.Monetary(
+        "Involuntary Churn",
+        readonly=True,
+        help="Churn caused by a suspension for non-payment or a cancellation for a "
+        "reason marked involuntary.",
+    )
+    delinquent_mrr = fields.Monetary(
+        "Delinquent MRR",
+        readonly=True,
+        help="Part of MRR End whose automatic payment failed and is still unpaid at "
+        "the month's end (payment follow-up open, subscription not suspended).",
+    )
+    recovered_mrr = fields.Monetary(
+        "Recovered MRR",
+        readonly=True,
+        help="MRR of the subscriptions whose failed payment was paid in the month.",
+    )
     net_new_mrr = fields.Monetary(
         "Net New MRR",
         readonly=True,
@@ -137,7 +160,10 @@ class MrrMetric(models.Model):
                                    WHERE movement_type = 'contraction'
                                ) AS contraction,
                                -SUM(amount) FILTER (WHERE movement_type = 'churn')
-                                   AS churn
+                                   AS churn,
+                               -SUM(amount) FILTER (
+                                   WHERE movement_type = 'churn' AND is_involuntary
+                               ) AS churn_involuntary
                           FROM mrr_movement
                          GROUP BY company_id, month
                     ), customers AS (
@@ -165,13 +191,35 @@ class MrrMetric(models.Model):
                                COALESCE(c.customers_start, 0) AS customers_start,
                                COALESCE(c.customers_end, 0) AS customers_end,
                                COALESCE(c.customers_churned, 0) AS customers_churned,
-                               c.mrr_retained, c.mrr_kept
+                               c.mrr_retained, c.mrr_kept,
+                               COALESCE(f.churn_involuntary, 0) AS churn_involuntary,
+                               COALESCE(dunning.delinquent_mrr, 0) AS delinquent_mrr,
+                               COALESCE(dunning.recovered_mrr, 0) AS recovered_mrr
                           FROM months m
                           JOIN res_company company ON company.id = m.company_id
                           LEFT JOIN flows f
                             ON f.company_id = m.company_id AND f.month = m.month
                           LEFT JOIN customers c
                             ON c.company_id = m.company_id AND c.month = m.month
+                          LEFT JOIN LATERAL (
+                              -- Follow-ups of failed payments: open and not
+                              -- suspended at the month's end, or recovered in it.
+                              SELECT SUM(d.mrr_company) FILTER (
+                                         WHERE d.date_failure
+                                               < (m.month + interval '1 month')::date
+                                           AND COALESCE(d.date_done, 'infinity')
+                                               >= (m.month + interval '1 month')::date
+                                           AND COALESCE(d.date_suspended, 'infinity')
+                                               >= (m.month + interval '1 month')::date
+                                     ) AS delinquent_mrr,
+                                     SUM(d.mrr_company) FILTER (
+                                         WHERE d.state = 'recovered'
+                                           AND date_trunc('month', d.date_done)::date
+                                               = m.month
+                                     ) AS recovered_mrr
+                                FROM recurring_dunning d
+                               WHERE d.company_id = m.company_id
+                          ) dunning ON TRUE
                     ), rates AS (
                         SELECT base.*,
                                customers_churned::numeric
@@ -183,6 +231,8 @@ class MrrMetric(models.Model):
                            company_id, month, currency_id,
                            mrr_start, new, expansion, reactivation, contraction, churn,
                            mrr_end,
+                           churn_involuntary, churn - churn_involuntary AS churn_voluntary,
+                           delinquent_mrr, recovered_mrr,
                            new + expansion + reactivation - contraction - churn
                                AS net_new_mrr,
                            customers_start, customers_end, customers_churned,

@@ -38,6 +38,7 @@ COMPARED_COLUMNS = (
     "plan_id",
     "user_id",
     "country_id",
+    "is_involuntary",
 )
 
 
@@ -92,6 +93,12 @@ class MrrMovement(models.Model):
         help="Salesperson of the subscription of the customer's last change of the day.",
     )
     country_id = fields.Many2one("res.country", readonly=True)
+    is_involuntary = fields.Boolean(
+        "Involuntary",
+        readonly=True,
+        help="A loss the customer did not choose: a suspension for non-payment or a "
+        "cancellation for a reason marked involuntary.",
+    )
 
     def init(self):
         constraints = (
@@ -217,6 +224,7 @@ class MrrMovement(models.Model):
                 "date",
                 "mrr_after_company",
                 "is_free",
+                "is_involuntary",
             ],
             order="date, id",
         )
@@ -271,6 +279,7 @@ class MrrMovement(models.Model):
                     event.date,
                     Decimal(str(event.mrr_after_company)),
                     event.is_free,
+                    event.is_involuntary,
                 )
             )
         partners = self.env["res.partner"].browse(
@@ -297,6 +306,7 @@ class MrrMovement(models.Model):
                     "plan_id": event.plan_id.id,
                     "user_id": event.subscription_id.user_id.id,
                     "country_id": countries[movement.customer],
+                    "is_involuntary": movement.involuntary,
                 }
             )
         return vals_list
@@ -320,6 +330,7 @@ class MrrMovement(models.Model):
                 SELECT e.id, e.company_id, e.partner_id, e.date,
                        e.mrr_after_company AS mrr,
                        COALESCE(e.is_free, FALSE)::int AS free,
+                       COALESCE(e.is_involuntary, FALSE) AS involuntary,
                        LAG(e.company_id) OVER sub AS previous_company_id,
                        LAG(e.partner_id) OVER sub AS previous_partner_id,
                        LAG(e.mrr_after_company) OVER sub AS previous_mrr,
@@ -328,15 +339,17 @@ class MrrMovement(models.Model):
                  WHERE e.company_id = ANY(%(company_ids)s::int[])
                 WINDOW sub AS (PARTITION BY e.subscription_id ORDER BY e.date, e.id)
             ), flows AS (
-                SELECT id, company_id, partner_id, date, mrr, free FROM events
+                SELECT id, company_id, partner_id, date, mrr, free, involuntary
+                  FROM events
                  UNION ALL
                 SELECT id, previous_company_id, previous_partner_id, date,
-                       -previous_mrr, -previous_free
+                       -previous_mrr, -previous_free, FALSE
                   FROM events
                  WHERE previous_partner_id IS NOT NULL
             ), days AS (
                 SELECT company_id, partner_id, date,
-                       SUM(mrr) AS delta, SUM(free) AS free_delta, MAX(id) AS event_id
+                       SUM(mrr) AS delta, SUM(free) AS free_delta, MAX(id) AS event_id,
+                       BOOL_OR(involuntary) AS involuntary
                   FROM flows
                  GROUP BY company_id, partner_id, date
             ), running AS (
@@ -372,7 +385,8 @@ class MrrMovement(models.Model):
                    END AS movement_type,
                    c.delta AS amount, c.mrr_before, c.mrr_after,
                    company.currency_id, event.plan_id, sub.user_id,
-                   partner.country_id
+                   partner.country_id,
+                   c.involuntary AND c.delta < 0 AS is_involuntary
               FROM classified c
               JOIN res_company company ON company.id = c.company_id
               JOIN res_partner partner ON partner.id = c.partner_id

@@ -76,3 +76,12 @@ class AccountMove(models.Model):
                     "recurring_period_id", move.recurring_period_id.id
                 )
         return super()._reverse_moves(default_values_list, cancel=cancel)
+
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        followed = self.filtered("subscription_id")
+        if followed:
+            # sudo: whoever records the payment (an accountant, the customer paying
+            # online) ends the follow-up and resumes what it suspended.
+            self.env["recurring.dunning"].sudo()._invoices_paid(followed)
+        return res

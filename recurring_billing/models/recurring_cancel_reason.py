@@ -9,3 +9,8 @@ class RecurringCancelReason(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    is_involuntary = fields.Boolean(
+        "Involuntary",
+        help="The customer did not choose to leave (the payment failed): its "
+        "cancellations count as involuntary churn in the MRR analytics.",
+    )

@@ -1,8 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine.dunning import OUTCOMES
 from ..engine.periods import INTERVAL_UNITS, monthly_factor
-from .tools import selection_label
+from .tools import dunning_policy, selection_label
 
 INTERVAL_LABELS = {
     "week": "Weeks",
@@ -136,6 +137,17 @@ class RecurringPlan(models.Model):
         "Price per Period", compute="_compute_amount", currency_field="currency_id"
     )
     subscription_count = fields.Integer(compute="_compute_subscription_count")
+    dunning_retry_days = fields.Char(
+        "Retry Days",
+        help="Days after a failed automatic payment on which it is tried again and "
+        "the customer reminded, e.g. 3,5,7; empty: the company's.",
+    )
+    dunning_outcome = fields.Selection(
+        OUTCOMES,
+        "After the Last Retry",
+        help="What happens to a subscription still unpaid after the last retry "
+        "day; empty: the company's choice.",
+    )
 
     _sql_constraints = [
         (
@@ -188,6 +200,23 @@ class RecurringPlan(models.Model):
                         plan=plan.name,
                     )
                 )
+
+    @api.constrains("dunning_retry_days", "dunning_outcome")
+    def _check_dunning_policy(self):
+        for plan in self.filtered("dunning_retry_days"):
+            plan._dunning_policy()
+
+    def _dunning_policy(self):
+        """The dunning policy of this plan: its own days and outcome, else the
+        company's."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        return dunning_policy(
+            self.env,
+            self.dunning_retry_days or company.dunning_retry_days,
+            self.dunning_outcome or company.dunning_outcome,
+            self.display_name,
+        )
 
     def write(self, vals):
         billing_keys = {"interval_unit", "interval_count", "is_free", "currency_id"}

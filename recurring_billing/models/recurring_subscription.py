@@ -290,6 +290,30 @@ class RecurringSubscription(models.Model):
         help="A direct debit of this subscription was returned and will not be "
         "presented again automatically.",
     )
+    is_suspended = fields.Boolean(
+        "Suspended",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Paused for non-payment after the last day of its payment follow-up: no "
+        "invoice is made and integrations may deny access until the overdue invoices "
+        "are paid, which resumes it.",
+    )
+    dunning_id = fields.Many2one(
+        "recurring.dunning",
+        "Payment Follow-up",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The follow-up of a failed automatic payment that is open now.",
+    )
+    dunning_step = fields.Integer(related="dunning_id.step", string="Reminders Sent")
+    dunning_date_next = fields.Date(
+        related="dunning_id.date_next_step", string="Next Retry"
+    )
+    dunning_amount_due = fields.Monetary(
+        related="dunning_id.amount_due", string="Amount Due"
+    )
 
     _sql_constraints = [
         (
@@ -511,6 +535,10 @@ class RecurringSubscription(models.Model):
             "state_before": state_before or "",
             "state_after": self.state,
             "is_free": self.plan_id.is_free and self.state == "active",
+            "is_involuntary": (
+                event_type == "suspension"
+                or (event_type == "cancel" and self.cancel_reason_id.is_involuntary)
+            ),
             "currency_id": self.currency_id.id,
             "mrr_before": mrr_before,
             "mrr_after": mrr_after,

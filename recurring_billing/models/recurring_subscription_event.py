@@ -13,6 +13,7 @@ EVENT_TYPES = [
     ("downgrade", "Downgraded"),
     ("change", "Changed"),
     ("pause", "Paused"),
+    ("suspension", "Suspended for non-payment"),
     ("resume", "Resumed"),
     ("cancel", "Cancelled"),
     ("reactivation", "Reactivated"),
@@ -47,6 +48,11 @@ class RecurringSubscriptionEvent(models.Model):
     state_after = fields.Char()
     is_free = fields.Boolean(
         "On a Free Plan", help="The subscription is live on a freemium plan after it."
+    )
+    is_involuntary = fields.Boolean(
+        "Involuntary",
+        help="The change was not the customer's choice: a suspension for non-payment, "
+        "or a cancellation whose reason is marked involuntary.",
     )
     currency_id = fields.Many2one("res.currency", required=True)
     mrr_before = fields.Monetary("MRR Before", currency_field="currency_id")

@@ -26,6 +26,7 @@ class RecurringSubscription(models.Model):
             state="active",
             date_pause=False,
             date_resume=False,
+            is_suspended=False,
             cancel_at_period_end=False,
             cancel_reason_id=False,
         )
@@ -101,6 +102,36 @@ class RecurringSubscription(models.Model):
             )
         return True
 
+    def _suspend(self):
+        """Pause for non-payment: the last day of the payment follow-up passed unpaid.
+
+        No invoice is made until the overdue invoices are paid, which resumes it.
+        Unlike a pause the customer asks for, nothing is credited: the period invoiced
+        before stays due as invoiced (doc/BILLING.md, Payment follow-up).
+        """
+        self._check_states(("active",), self.env._("suspended"))
+        today = self._today()
+        yesterday = today - timedelta(days=1)
+        self._invoice_due(yesterday)
+        self._bill_used_days(yesterday)
+        with self._mrr_tracking("suspension", today, True) as tracked:
+            tracked.write(
+                {
+                    "state": "paused",
+                    "is_suspended": True,
+                    "date_pause": today,
+                    "date_resume": False,
+                }
+            )
+        for sub in self:
+            sub.message_post(
+                body=self.env._(
+                    "Suspended for non-payment: it resumes once its overdue invoices "
+                    "are paid."
+                )
+            )
+        return True
+
     def action_resume(self):
         """Resume paused subscriptions as their plan says.
 
@@ -111,6 +142,19 @@ class RecurringSubscription(models.Model):
         period billed from now starts today.
         """
         self._check_states(("paused",), self.env._("resumed"))
+        unpaid = self.filtered(lambda sub: sub.is_suspended and sub.dunning_id)
+        if unpaid and not self.env.user.has_group("recurring_billing.group_manager"):
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is suspended for non-payment: it resumes by "
+                    "itself once its overdue invoices are paid. A subscription manager "
+                    "may resume it before.",
+                    subscription=unpaid[0].name,
+                )
+            )
+        # A manager resuming before the payment ends its follow-up: the reminders and
+        # the outcome would contradict that decision.
+        unpaid.dunning_id._end("closed")
         today = self._today()
         for sub in self:
             restart = sub.plan_id.resume_policy != "keep_anchor" or not sub.date_anchor
@@ -143,6 +187,7 @@ class RecurringSubscription(models.Model):
             "date_pause": False,
             "date_resume": False,
             "date_service_start": False,
+            "is_suspended": False,
         }
         resumed = self._schedule().resumed(day)
         vals.update(
@@ -198,6 +243,8 @@ class RecurringSubscription(models.Model):
                     "date_resume": False,
                 }
             )
+        # A customer leaving ends the reminders of its payment follow-up.
+        self.dunning_id._end("closed")
         for sub, billed in unused.items():
             sub._credit_unused_days(today, billed)
         return True
@@ -331,6 +378,7 @@ class RecurringSubscription(models.Model):
         event_type = "cancel" if self.cancel_at_period_end else "end"
         with self._mrr_tracking(event_type, self.date_end, True) as tracked:
             tracked.write({"state": "cancelled", "cancel_at_period_end": False})
+        self.dunning_id._end("closed")
 
     def _run_step(self, step):
         """Run one scheduled step in its own savepoint: a failure stops only this one,

@@ -1,9 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..engine.dunning import DEFAULT_RETRY_DAYS, OUTCOMES
 from ..engine.sepa_calendar import PRENOTIFICATION_DAYS
 from ..engine.sepa_file import DEFAULT_VERSION, FILE_VERSION_SELECTION, Creditor
 from ..engine.sepa_ids import validate_creditor_identifier
+from .tools import dunning_policy
 
 SEPA_SCHEMES = [("core", "CORE (consumers)"), ("b2b", "B2B (businesses)")]
 SEPA_RECONCILE_MODES = [
@@ -73,6 +75,23 @@ class ResCompany(models.Model):
         help="How many times a debit returned for insufficient funds (AM04) is "
         "presented again before the subscription is flagged as payment failed.",
     )
+    dunning_retry_days = fields.Char(
+        "Payment Retry Days",
+        default=DEFAULT_RETRY_DAYS,
+        required=True,
+        help="Days after a failed automatic payment on which it is tried again and "
+        "the customer reminded with a link to pay, e.g. 3,5,7. Plans may set their "
+        "own.",
+    )
+    dunning_outcome = fields.Selection(
+        OUTCOMES,
+        "After the Last Retry",
+        default="suspend",
+        required=True,
+        help="What happens to a subscription still unpaid after the last retry day: "
+        "it stays active, is suspended until paid, or is cancelled (reason: payment "
+        "failed).",
+    )
     sepa_retry_interval_days = fields.Integer(
         "SEPA Retry Interval (days)",
         default=7,
@@ -98,6 +117,16 @@ class ResCompany(models.Model):
         for company in self:
             if company.sepa_journal_id.bank_account_id:
                 company.sepa_bank_account_id = company.sepa_journal_id.bank_account_id
+
+    @api.constrains("dunning_retry_days", "dunning_outcome")
+    def _check_dunning_policy(self):
+        for company in self:
+            dunning_policy(
+                self.env,
+                company.dunning_retry_days,
+                company.dunning_outcome,
+                company.name,
+            )
 
     @api.constrains("sepa_creditor_identifier")
     def _check_sepa_creditor_identifier(self):

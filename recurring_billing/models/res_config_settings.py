@@ -30,3 +30,9 @@ class ResConfigSettings(models.TransientModel):
     sepa_retry_interval_days = fields.Integer(
         related="company_id.sepa_retry_interval_days", readonly=False
     )
+    dunning_retry_days = fields.Char(
+        related="company_id.dunning_retry_days", readonly=False
+    )
+    dunning_outcome = fields.Selection(
+        related="company_id.dunning_outcome", readonly=False
+    )

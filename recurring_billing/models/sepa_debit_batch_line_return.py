@@ -243,6 +243,13 @@ class SepaDebitBatchLine(models.Model):
         self.batch_id.message_post(body=message)
         if failed:
             self._flag_payment_failed(message)
+        if invoice.subscription_id:
+            # Every return enters the payment follow-up of the subscription: reminders
+            # with a link to pay, then the outcome of its dunning policy. Only a debit
+            # the SEPA rules present again counts as a retry.
+            self.env["recurring.dunning"].sudo()._start(
+                invoice, message, retry_allowed=not failed
+            )
 
     def _keep_reported_amendment(self):
         """Keep on each debit sent the amendment of its mandate that its file
@@ -292,10 +299,11 @@ class SepaDebitBatchLine(models.Model):
         # sudo: the accountant recording the return may only read subscriptions;
         # flagging the failed payment is part of recording it.
         subscription = invoice.subscription_id.sudo()
-        record = subscription or invoice
         if subscription:
+            # Its payment follow-up holds the to-do of the subscription.
             subscription.sepa_payment_failed = True
-        record.activity_schedule(
+            return
+        invoice.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("SEPA Direct Debit failed"),
             note=self.env._(
@@ -304,7 +312,5 @@ class SepaDebitBatchLine(models.Model):
                 message=message,
                 invoice=invoice.name,
             ),
-            user_id=(
-                subscription.user_id or invoice.invoice_user_id or self.env.user
-            ).id,
+            user_id=(invoice.invoice_user_id or self.env.user).id,
         )

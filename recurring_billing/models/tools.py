@@ -3,8 +3,10 @@
 import threading
 
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
+
+from ..engine.dunning import Policy, PolicyError
 
 
 def selection_label(record, field_name, value=None):
@@ -87,3 +89,21 @@ def has_rate(currency, company):
             limit=1,
         )
     )
+
+
+def dunning_policy(env, retry_days, outcome, owner):
+    """The dunning policy of ``retry_days`` and ``outcome``, or a ValidationError
+    naming ``owner`` (a plan, a company) and the fix."""
+    try:
+        return Policy.parse(retry_days, outcome)
+    except PolicyError as error:
+        raise ValidationError(
+            env._(
+                "The retry days %(days)s of %(owner)s cannot be used (%(error)s): give "
+                "increasing numbers of days after the failure, between 1 and 90, "
+                "separated by commas, e.g. 3,5,7.",
+                days=repr(retry_days or ""),
+                owner=owner,
+                error=error,
+            )
+        ) from None

@@ -31,6 +31,7 @@ recurring.subscription           | rwc- | rwcd    | r--- | r---    | r---   | rw
 recurring.subscription.line      | rwcd | rwcd    | r--- | r---    | r---   | rwcd hidden
 recurring.subscription.event     | r--- | r---    | r--- | r---    | ----   | r--- hidden
 recurring.period                 | r--- | r---    | r--- | r---    | ----   | r--- hidden
+recurring.dunning                | r--- | r---    | r--- | r---    | ----   | r--- hidden
 sepa.mandate                     | rwc- | rwcd    | rw-- | rw--    | ----   | rwc- hidden
 sepa.debit.batch                 | r--- | rwcd    | rwcd | rwcd    | ----   | r--- hidden
 sepa.debit.batch.line            | r--- | rwcd    | rwcd | rwcd    | ----   | r--- hidden
@@ -94,6 +95,7 @@ class TestAccessMatrix(SepaCommon):
             cls._invoice(100.0, date(2026, 3, 10))
             batch = cls._batch(date(2026, 3, 31))
             batch.action_select_invoices()
+            dunning = cls.env["recurring.dunning"]._start(sub.invoice_ids, "Declined")
         # One record of the first company per model, to look for as the other user.
         cls.samples = {
             "recurring.plan": cls.plan_basic,
@@ -106,6 +108,7 @@ class TestAccessMatrix(SepaCommon):
             "recurring.subscription.line": sub.line_ids,
             "recurring.subscription.event": sub.event_ids,
             "recurring.period": sub.period_ids,
+            "recurring.dunning": dunning,
             "sepa.mandate": cls.mandate,
             "sepa.debit.batch": batch,
             "sepa.debit.batch.line": batch.line_ids,

@@ -189,3 +189,42 @@ class TestSepaReturns(SepaCommon):
         self.assertEqual(self.invoice.payment_state, "not_paid")
         self.assertEqual(self.mandate.state, "revoked")
         self.assertTrue(self.subscription.sepa_payment_failed)
+
+    def test_return_for_insufficient_funds_waits_for_the_debit_presented_again(self):
+        self.company.write(
+            {"dunning_retry_days": "3,5,7", "dunning_outcome": "suspend"}
+        )
+        with freeze_time("2026-03-02"):
+            line = self._collect().line_ids
+        with freeze_time("2026-03-16"):
+            self._mark_collected()
+        with freeze_time("2026-03-18"):
+            self._return(line, "AM04", date_return=date(2026, 3, 18))
+            # Presented again, collected on 04-01 (retry date and 14 days' notice).
+            self._collect()
+        dunning = self.subscription.dunning_id
+        self.assertTrue(dunning.retry_allowed)
+        # Its last day (03-25) passes while the debit waits for its new collection
+        # date (04-01): the subscription is not suspended for a debit not yet retried.
+        for day in ("2026-03-21", "2026-03-23", "2026-03-25", "2026-03-26"):
+            with freeze_time(day):
+                self.env["recurring.dunning"].sudo()._cron_dunning()
+        self.assertEqual(dunning.step, 3)
+        self.assertEqual(dunning.state, "running")
+        self.assertEqual(self.subscription.state, "active")
+        with freeze_time("2026-04-01"):
+            self._mark_collected()
+        self.assertEqual(self.invoice.payment_state, "paid")
+        self.assertEqual(dunning.state, "recovered")
+
+    def test_return_for_no_mandate_is_followed_up_without_retry(self):
+        with freeze_time("2026-03-02"):
+            line = self._collect().line_ids
+        with freeze_time("2026-03-18"):
+            self._return(line, "MD01")
+        dunning = self.subscription.dunning_id
+        self.assertEqual(dunning.state, "running")
+        self.assertFalse(dunning.retry_allowed)
+        self.assertEqual(dunning.invoice_ids, self.invoice)
+        [todo] = self.subscription.activity_ids
+        self.assertIn("ask for another payment method", todo.note)

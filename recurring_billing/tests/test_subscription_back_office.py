@@ -57,6 +57,8 @@ class TestSubscriptionBackOffice(RecurringCommon):
             Subscription.search(domain + [("id", "in", (failed | paid).ids)]), failed
         )
         listed = etree.fromstring(views["list"]["arch"])
-        self.assertEqual(listed.get("decoration-danger"), "sepa_payment_failed")
+        self.assertEqual(
+            listed.get("decoration-danger"), "sepa_payment_failed or dunning_id"
+        )
         [badge] = listed.xpath("//field[@name='sepa_return_reason_code']")
         self.assertEqual(badge.get("widget"), "badge")
