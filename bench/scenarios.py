@@ -106,20 +106,23 @@ def raw_invoices(env, customers, commit=False):
     yield "raw account.move create+post", create_and_post
 
 
-def bench_subscriptions(env, customers, product):
+def bench_subscriptions(env, customers, product, code="BENCH", payment_vals=None):
     """One subscription per customer on a monthly one-line plan, billed for February.
+
+    ``code`` names the plan, ``payment_vals(partner_id)`` how each one is paid
+    (manually if not given).
 
     Made once, February invoiced by the job: both sides then bill March on a database
     that already holds a month of invoices, as a live one does. An empty invoice table
     would mislead the planner (with its statistics of an empty table) into plans whose
     cost grows with every invoice added, which a live database does not show.
     """
-    plan = env["recurring.plan"].search([("code", "=", "BENCH")], limit=1)
+    plan = env["recurring.plan"].search([("code", "=", code)], limit=1)
     if not plan:
         plan = env["recurring.plan"].create(
             {
-                "name": "Bench plan",
-                "code": "BENCH",
+                "name": f"Bench plan {code}",
+                "code": code,
                 "invoice_policy": "post",
                 "line_ids": [
                     Command.create({"product_id": product.id, "price_unit": PRICE})
@@ -137,6 +140,7 @@ def bench_subscriptions(env, customers, product):
                     "plan_id": plan.id,
                     "date_start": HISTORY_DATE,
                     "line_ids": [Command.create({"product_id": product.id})],
+                    **(payment_vals(partner_id) if payment_vals else {}),
                 }
                 for partner_id in chunk
             ]
@@ -160,6 +164,12 @@ def cron_invoices(env, customers, commit=False):
     product = bench_product(env)
     plan = bench_subscriptions(env, customers, product).plan_id
     yield from raw_invoices(env, customers, commit)
+    yield "recurring invoicing job", job_step(env, plan, customers, commit)
+
+
+def job_step(env, plan, customers, commit):
+    """The invoicing job run for March on the subscriptions of ``plan`` of these
+    customers."""
 
     def invoice_due_periods():
         # One period is due per subscription: subscriptions handled = invoices made.
@@ -169,7 +179,84 @@ def cron_invoices(env, customers, commit=False):
             domain=[("plan_id", "=", plan.id), ("partner_id", "in", customers.ids)],
         )
 
-    yield "recurring invoicing job", invoice_due_periods
+    return invoice_due_periods
 
 
-SCENARIOS = {"raw-invoices": raw_invoices, "cron-invoices": cron_invoices}
+def bench_tokens(env, customers):
+    """A token of Odoo's demo provider per customer, whose charges succeed at once,
+    made once; by customer id."""
+    provider = env.ref("payment.payment_provider_demo")
+    Token = env["payment.token"]
+    tokens = Token.search([("provider_id", "=", provider.id)])
+    missing = customers - tokens.partner_id
+    if missing:
+        tokens |= Token.create(
+            [
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "partner_id": partner.id,
+                    "payment_details": "done",
+                    "provider_ref": f"bench-{partner.id}",
+                    "demo_simulated_state": "done",
+                }
+                for partner in missing
+            ]
+        )
+        env.cr.commit()
+    return {token.partner_id.id: token for token in tokens}
+
+
+def raw_invoices_paid(env, customers, commit=False):
+    """The raw Odoo baseline of a collection: per batch, ``account.move`` create and
+    ``action_post``, then ``account.payment.register`` pays each invoice on the
+    journal of the demo provider (one payment per invoice, reconciled)."""
+    product = bench_product(env)
+    journal = env.ref("payment.payment_provider_demo").journal_id
+
+    def create_post_and_pay():
+        count = 0
+        for ids in split_every(BATCH_SIZE, customers.ids, env["res.partner"].browse):
+            moves = env["account.move"].create(raw_invoice_vals(env, ids, product))
+            moves.action_post()
+            env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=moves.ids
+            ).create(
+                {"journal_id": journal.id, "group_payment": False}
+            ).action_create_payments()
+            count += len(moves)
+            end_batch(env, commit)
+        return count
+
+    yield "raw create+post+register payment", create_post_and_pay
+
+
+def cron_charges(env, customers, commit=False):
+    """The invoicing job charging saved payment methods end to end (ledger, create,
+    post, transaction, payment, reconciliation) against the raw baseline of the same
+    invoices paid by the payment wizard.
+
+    The subscriptions (plan ``BENCH-PAY``) are paid by a token of the demo provider
+    whose charges are done at once; February was invoiced and collected.
+    """
+    product = bench_product(env)
+    tokens = bench_tokens(env, customers)
+    plan = bench_subscriptions(
+        env,
+        customers,
+        product,
+        code="BENCH-PAY",
+        payment_vals=lambda partner_id: {
+            "payment_method": "token",
+            "payment_token_id": tokens[partner_id].id,
+        },
+    ).plan_id
+    yield from raw_invoices_paid(env, customers, commit)
+    yield "recurring job with charges", job_step(env, plan, customers, commit)
+
+
+SCENARIOS = {
+    "raw-invoices": raw_invoices,
+    "cron-invoices": cron_invoices,
+    "cron-charges": cron_charges,
+}

@@ -6,7 +6,7 @@
     "category": "Accounting/Subscriptions",
     "author": "Recurring Billing Contributors",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "portal", "base_iban"],
+    "depends": ["account", "account_payment", "mail", "portal", "base_iban"],
     "external_dependencies": {
         "python": ["python-dateutil", "python-stdnum", "sepaxml"],
     },

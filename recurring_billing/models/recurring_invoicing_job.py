@@ -62,7 +62,7 @@ class RecurringInvoicingJob(models.AbstractModel):
                 if not batch:
                     break
                 handled += batch.ids
-                job._invoice_due_batch(batch, today)
+                moves = job._invoice_due_batch(batch, today)
                 # Counted again: other workers may have done some meanwhile, and the
                 # scheduler calls the job again while something is said to remain.
                 remaining = job._count_due(today, handled, only_ids)
@@ -73,6 +73,9 @@ class RecurringInvoicingJob(models.AbstractModel):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 else:
                     self.env.flush_all()
+                # Charged once the invoices are committed: a charge that fails rolls
+                # back to its own savepoint and never undoes them.
+                moves._recurring_charge_token(commit=commit)
                 # Keeps memory flat however many batches the run has.
                 self.env.invalidate_all()
         return len(handled)
@@ -137,7 +140,7 @@ class RecurringInvoicingJob(models.AbstractModel):
     @api.model
     def _invoice_due_batch(self, batch, today):
         """Invoice the due periods of the locked subscriptions of ``batch``; one bad
-        one is skipped."""
+        one is skipped. Returns the invoices made."""
         maker = self.env["recurring.invoice.maker"]
         failures = {}
         next_index = {}
@@ -180,12 +183,13 @@ class RecurringInvoicingJob(models.AbstractModel):
                 del next_index[sub]
                 continue
             jobs.append((sub, todo, vals_list))
-        self._create_and_post(jobs, failures, next_index)
+        moves = self._create_and_post(jobs, failures, next_index)
         for index, subs in self._group_by_index(next_index).items():
             subs.write({"next_period_index": index})
         succeeded = batch.browse(sub.id for sub in next_index)
         succeeded.filtered("invoice_error").write({"invoice_error": False})
         self._record_invoice_errors(failures)
+        return moves
 
     @api.model
     def _group_by_index(self, next_index):
@@ -196,15 +200,17 @@ class RecurringInvoicingJob(models.AbstractModel):
 
     @api.model
     def _create_and_post(self, jobs, failures, next_index):
-        """All jobs in one create and one post; on failure, one savepoint per job."""
+        """All jobs in one create and one post; on failure, one savepoint per job.
+        Returns the invoices made."""
         maker = self.env["recurring.invoice.maker"]
         try:
             with self.env.cr.savepoint():
                 moves = maker._create_period_invoices(jobs)
                 maker._apply_invoice_policy(moves)
-            return
+            return moves
         except Exception:  # noqa: BLE001 - retried one by one to find the culprit
             _logger.info("Invoice batch failed, retrying its subscriptions one by one")
+        made = self.env["account.move"]
         for job in jobs:
             sub = job[0]
             for attempt in range(1, NUMBER_ATTEMPTS + 1):
@@ -212,6 +218,7 @@ class RecurringInvoicingJob(models.AbstractModel):
                     with self.env.cr.savepoint():
                         moves = maker._create_period_invoices([job])
                         maker._apply_invoice_policy(moves)
+                    made |= moves
                     break
                 except pg_errors.UniqueViolation as error:
                     if error.diag.constraint_name == LEDGER_CONSTRAINT:
@@ -230,6 +237,7 @@ class RecurringInvoicingJob(models.AbstractModel):
                     failures[sub] = error
                     next_index.pop(sub, None)
                     break
+        return made
 
     @api.model
     def _record_invoice_errors(self, failures):

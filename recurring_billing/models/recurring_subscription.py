@@ -10,6 +10,8 @@ Its methods live in role files, each calling only downwards (doc/BILLING.md, DEV
   the one door through which the two files above invoice or credit;
 - ``recurring_subscription_sepa``: the mandate that collects it.
 
+Its invoices are charged to its saved payment method by ``account_move_payment``.
+
 This file holds every field of the model (about fifty), which is why it is long.
 """
 
@@ -123,10 +125,24 @@ class RecurringSubscription(models.Model):
         index=True,
     )
     payment_method = fields.Selection(
-        [("manual", "Manual payment"), ("sepa", "SEPA Direct Debit")],
+        [
+            ("manual", "Manual payment"),
+            ("sepa", "SEPA Direct Debit"),
+            ("token", "Saved payment method"),
+        ],
         required=True,
         default="manual",
         tracking=True,
+        index=True,
+    )
+    payment_token_id = fields.Many2one(
+        "payment.token",
+        "Saved Payment Method",
+        tracking=True,
+        check_company=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+        help="Card or account of the customer, saved with a payment provider, that "
+        "pays each posted invoice of this subscription automatically.",
     )
     date_start = fields.Date(
         "Start Date", required=True, default=fields.Date.context_today, tracking=True
@@ -379,6 +395,81 @@ class RecurringSubscription(models.Model):
     @api.constrains("payment_method")
     def _check_payment_method(self):
         self.filtered(lambda s: s.state != "draft")._check_sepa_mandate()
+
+    @api.constrains(
+        "payment_method",
+        "payment_token_id",
+        "partner_id",
+        "company_id",
+        "currency_id",
+        "state",
+    )
+    def _check_payment_token(self):
+        for sub in self.filtered(lambda s: s.payment_method == "token"):
+            error = sub._payment_token_error()
+            if error and (sub.payment_token_id or sub.state != "draft"):
+                raise ValidationError(error)
+
+    def _payment_token_error(self):
+        """Why the saved payment method of this subscription cannot pay its invoices
+        now, or ``None`` if it can."""
+        self.ensure_one()
+        token = self.payment_token_id
+        # The provider's settings are the administrator's to read: whether it may
+        # charge is a fact every user billing the subscription must be told.
+        provider = token.sudo().provider_id
+        values = {
+            "subscription": self.name,
+            "token": token.display_name,
+            "provider": provider.name,
+            "currency": self.currency_id.name,
+        }
+        if not token:
+            return self.env._(
+                "%(subscription)s is paid by a saved payment method but has none: set "
+                "its Saved Payment Method or choose another payment method.",
+                **values,
+            )
+        if token.partner_id.commercial_partner_id != self.commercial_partner_id:
+            return self.env._(
+                "The Saved Payment Method %(token)s of %(subscription)s belongs to "
+                "%(owner)s, not to the customer %(customer)s: pick one of the "
+                "customer's saved payment methods.",
+                owner=token.partner_id.display_name,
+                customer=self.commercial_partner_id.display_name,
+                **values,
+            )
+        if provider.state not in ("enabled", "test"):
+            return self.env._(
+                "The Saved Payment Method %(token)s of %(subscription)s is saved with "
+                "%(provider)s, which is disabled: enable the provider or pick another "
+                "Saved Payment Method.",
+                **values,
+            )
+        if not token.active:
+            return self.env._(
+                "The Saved Payment Method %(token)s of %(subscription)s is archived: "
+                "pick another one.",
+                **values,
+            )
+        if provider.company_id != self.company_id:
+            return self.env._(
+                "The Saved Payment Method %(token)s of %(subscription)s is saved with "
+                "%(provider)s of %(provider_company)s, not of %(company)s: pick one "
+                "saved with a provider of %(company)s.",
+                provider_company=provider.company_id.name,
+                company=self.company_id.name,
+                **values,
+            )
+        currencies = provider.available_currency_ids
+        if currencies and self.currency_id not in currencies:
+            return self.env._(
+                "%(subscription)s bills in %(currency)s but %(provider)s, the provider "
+                "of its Saved Payment Method, does not accept %(currency)s: add the "
+                "currency to the provider or pick another Saved Payment Method.",
+                **values,
+            )
+        return None
 
     @api.depends("partner_id")
     def _compute_partner_invoice_id(self):

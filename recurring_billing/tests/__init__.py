@@ -41,3 +41,5 @@ from . import test_portal_mandate
 from . import test_subscription_back_office
 from . import test_edges_resume
 from . import test_dunning
+from . import test_payment_token
+from . import test_payment_token_concurrency

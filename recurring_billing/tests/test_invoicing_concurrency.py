@@ -1,169 +1,20 @@
-"""Reliability of the invoicing job with real, committed transactions.
+"""Reliability of the invoicing job with real, committed transactions."""
 
-These tests commit through their own cursors, as two cron workers would, and delete
-what they committed afterwards (with the MRR analytics it caused, when installed).
-"""
-
-import threading
-from datetime import date
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, Command, api
-from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL
+from odoo.tests import tagged
 
 from odoo.addons.recurring_billing.models.recurring_invoice_maker import (
     RecurringInvoiceMaker,
 )
 
-TODAY = date(2026, 3, 1)
-CONTEXT = {"tracking_disable": True, "mail_create_nolog": True}
-
-
-class Killed(BaseException):
-    """Stands for the worker process being killed: nothing catches it."""
+from .concurrency_common import ConcurrencyCommon, Killed
 
 
 @tagged("post_install", "-at_install")
-class TestInvoicingConcurrency(TransactionCase):
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, CONTEXT)
-            partner = env["res.partner"].create(
-                {"name": "Concurrent customer", "street": "1 Road", "city": "Town"}
-            )
-            product = env["product.product"].create(
-                {"name": "Concurrent service", "type": "service", "lst_price": 30.0}
-            )
-            plan = env["recurring.plan"].create(
-                {
-                    "name": "Concurrent plan",
-                    "invoice_policy": "draft",
-                    "line_ids": [
-                        Command.create({"product_id": product.id, "price_unit": 30.0})
-                    ],
-                }
-            )
-            subs = env["recurring.subscription"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "plan_id": plan.id,
-                        "date_start": TODAY,
-                        "line_ids": [Command.create({"product_id": product.id})],
-                    }
-                    for _n in range(10)
-                ]
-            )
-            subs.action_start()
-            self.committed = {
-                "company": subs.company_id.id,
-                "partner": partner.id,
-                "product": product.id,
-                "template": product.product_tmpl_id.id,
-                "plan": plan.id,
-                "subs": tuple(subs.ids),
-            }
-        self.addCleanup(self._delete_committed)
-
-    def _delete_committed(self):
-        ids = self.committed
-        with self.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    "SELECT id FROM account_move WHERE subscription_id IN %s",
-                    ids["subs"],
-                )
-            )
-            move_ids = tuple(row[0] for row in cr.fetchall()) or (0,)
-            for query in (
-                SQL(
-                    "DELETE FROM mail_message WHERE model = 'account.move' AND res_id IN %s",
-                    move_ids,
-                ),
-                SQL("DELETE FROM account_move WHERE id IN %s", move_ids),
-                SQL(
-                    "DELETE FROM recurring_period WHERE subscription_id IN %s",
-                    ids["subs"],
-                ),
-                SQL(
-                    "DELETE FROM recurring_subscription_event WHERE subscription_id IN %s",
-                    ids["subs"],
-                ),
-                SQL(
-                    "DELETE FROM mail_followers WHERE res_model = 'recurring.subscription' "
-                    "AND res_id IN %s",
-                    ids["subs"],
-                ),
-                SQL(
-                    "DELETE FROM mail_message WHERE model = 'recurring.subscription' "
-                    "AND res_id IN %s",
-                    ids["subs"],
-                ),
-                SQL("DELETE FROM recurring_subscription WHERE id IN %s", ids["subs"]),
-                SQL("DELETE FROM recurring_plan WHERE id = %s", ids["plan"]),
-                SQL("DELETE FROM product_product WHERE id = %s", ids["product"]),
-                SQL("DELETE FROM product_template WHERE id = %s", ids["template"]),
-                SQL("DELETE FROM res_partner WHERE id = %s", ids["partner"]),
-            ):
-                cr.execute(query)
-            # With MRR Analytics installed, starting the subscriptions also wrote their
-            # movements and snapshots: made again from the change log left, they are
-            # the company's as they were before (the demo data's, in CI).
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            if "mrr.movement" in env:
-                env["mrr.movement"]._rebuild(env["res.company"].browse(ids["company"]))
-
-    def _run(self, batch_size):
-        with self.registry.cursor() as cr:
-            # The test thread holds the registry lock while tests run: hand the
-            # registry over instead of letting the environment look it up.
-            cr.transaction = api.Transaction(self.registry)
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            return env["recurring.subscription"]._generate_recurring_invoices(
-                today=TODAY,
-                batch_size=batch_size,
-                commit=True,
-                # Leaves alone the subscriptions of the database (demo data) that
-                # these tests would otherwise invoice and commit.
-                domain=[("id", "in", self.committed["subs"])],
-            )
-
-    def _ledger(self):
-        """Per subscription: (periods, invoices, next period index), committed."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            subs = env["recurring.subscription"].browse(self.committed["subs"])
-            return [
-                (
-                    len(sub.period_ids),
-                    env["account.move"].search_count(
-                        [("subscription_id", "=", sub.id)]
-                    ),
-                    sub.next_period_index,
-                )
-                for sub in subs
-            ]
-
+class TestInvoicingConcurrency(ConcurrencyCommon):
     def test_two_workers_at_once_invoice_each_period_once(self):
-        barrier = threading.Barrier(2)
-        errors = []
-        handled = []
-
-        def worker():
-            try:
-                barrier.wait(timeout=10)
-                handled.append(self._run(batch_size=3))
-            except Exception as error:  # noqa: BLE001 - reported by the test thread
-                errors.append(error)
-
-        threads = [threading.Thread(target=worker) for _n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        self.assertEqual(errors, [])
+        handled = self._in_two_workers(lambda: self._run(batch_size=3))
         # Each subscription was taken by one worker only: the other skipped it.
         self.assertEqual(sum(handled), 10)
         self.assertEqual(self._ledger(), [(1, 1, 1)] * 10)

@@ -181,9 +181,10 @@ class TestInvoicingErrors(InvoicingCommon):
         progress = []
 
         def other_worker_after_first(job, batch, today):
-            invoice_batch(job, batch, today)
+            moves = invoice_batch(job, batch, today)
             if len(progress) == 0 and batch != subs[2]:
                 subs[2]._invoice_due(today)
+            return moves
 
         def notify(cron, done=None, remaining=None, **kwargs):
             progress.append((done, remaining))
