@@ -54,7 +54,11 @@ class Schedule:
     the day service starts inside a period begun earlier (a start aligned to the
     calendar, a resume keeping the anchor): that period is billed from that day.
     ``date_end`` is the last day of service (fixed term, cancellation); no period after
-    the one holding it is billed.
+    the one holding it is billed, and that one only up to it.
+
+    >>> s = Schedule(date(2026, 1, 25), "month", date_end=date(2026, 2, 9))
+    >>> s.span(0).end, s.share(s.span(0)), s.span(1)
+    (datetime.date(2026, 2, 9), (16, 31), None)
     """
 
     anchor: date
@@ -95,10 +99,15 @@ class Schedule:
         if last is not None and index > last:
             return None
         whole = self.period(index)
+        span = whole
         day = self.service_start
         if day and whole.start < day <= whole.end:
-            return whole._replace(start=day)
-        return whole
+            span = span._replace(start=day)
+        if self.date_end and span.start <= self.date_end < whole.end:
+            # Service ends inside the period (a planned departure kept by a resume
+            # that restarted the periods): billed up to that day, prorated.
+            span = span._replace(end=self.date_end)
+        return span
 
     def share(self, span: Period) -> tuple[int, int] | None:
         """(billed days, days of the whole period) of a partial span; None when whole."""

@@ -198,7 +198,9 @@ class RecurringDunning(models.Model):
                 )
                 sub.dunning_id = dunning
                 dunning._schedule_activity()
-            dunning._send_reminder()
+                # A failure joining a running follow-up (a retry declined again)
+                # waits for the follow-up's next step to be told.
+                dunning._send_reminder()
             followups |= dunning
         return followups
 

@@ -181,6 +181,14 @@ class RecurringSubscription(models.Model):
             vals = self._paid_period_vals(day)
             if self.date_term_end:
                 vals.update(date_end=self.date_end, date_term_end=self.date_term_end)
+            if self.cancel_at_period_end:
+                # The customer's planned departure stands: the new periods stop on
+                # the day they asked for, the last one billed up to it.
+                vals.update(
+                    cancel_at_period_end=True,
+                    date_end=self.date_end,
+                    cancel_reason_id=self.cancel_reason_id.id,
+                )
             return vals
         vals = {
             "state": "active",

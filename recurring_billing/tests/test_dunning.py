@@ -196,6 +196,8 @@ class TestDunning(SepaCommon):
         self.assertEqual(first, second)
         self.assertEqual(first.date_failure, date(2026, 3, 10))
         self.assertEqual(first.reason, "Card expired")
+        # One reminder so far: the next step tells of both failures.
+        self.assertEqual(len(self._reminders(first)), 1)
 
     def test_plan_retry_days_override_the_company(self):
         self.plan_basic.dunning_retry_days = "1,2"

@@ -94,3 +94,27 @@ class TestResumeEdges(InvoicingCommon):
             sub.action_resume()
         # Term of three months from 10 Jan: it still ends on 9 Apr, not 14 May.
         self.assertEqual(sub.date_end, date(2026, 4, 9))
+
+    def test_resume_keeps_a_cancellation_planned_at_period_end(self):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-15"):
+            sub.action_cancel(at_period_end=True)
+        self.assertEqual(sub.date_end, date(2026, 2, 9))
+        with freeze_time("2026-01-20"):
+            sub.action_pause()
+        with freeze_time("2026-01-25"):
+            sub.action_resume()
+        # The customer asked to leave on 9 Feb: resuming restarts the periods on
+        # 25 Jan (25 Jan .. 24 Feb, 31 days) but keeps that end, so only 25 Jan ..
+        # 9 Feb, 16 days, are billed: 30 x 16/31 = 15.48.
+        self.assertTrue(sub.cancel_at_period_end)
+        self.assertEqual(sub.date_end, date(2026, 2, 9))
+        self._run_cron("2026-01-25")
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-01-10", 30.0), ("2026-01-20", -20.32), ("2026-01-25", 15.48)],
+        )
+        with freeze_time("2026-02-10"):
+            self.env["recurring.subscription"]._cron_lifecycle()
+        self.assertEqual(sub.state, "cancelled")
