@@ -75,13 +75,18 @@ class PaymentTransaction(models.Model):
         return result
 
     def _recurring_charge_failed(self):
-        """The automatic charge of a recurring invoice failed or was cancelled."""
+        """The automatic charge of a recurring invoice failed or was cancelled: told
+        on the invoice and the subscription, and followed up (retries, reminders with
+        a link to pay, then the outcome of the dunning policy)."""
         for tx in self:
             invoice = tx.recurring_invoice_id
+            reason = tx.state_message or selection_label(tx, "state")
             message = self.env._(
                 "Automatic payment of %(invoice)s failed: %(reason)s",
                 invoice=invoice.name,
-                reason=tx.state_message or selection_label(tx, "state"),
+                reason=reason,
             )
             invoice.message_post(body=message)
             invoice.subscription_id.message_post(body=message)
+            if invoice.payment_state not in ("paid", "in_payment"):
+                self.env["recurring.dunning"]._start(invoice, reason)
