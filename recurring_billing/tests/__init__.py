@@ -40,3 +40,4 @@ from . import test_portal_tour
 from . import test_portal_mandate
 from . import test_subscription_back_office
 from . import test_edges_resume
+from . import test_change_wizard_preview
