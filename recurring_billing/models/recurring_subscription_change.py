@@ -160,6 +160,31 @@ class RecurringSubscription(models.Model):
         """
         self.ensure_one()
         plan = record_argument(self.env, plan, "recurring.plan")
+        self._check_plan_change(plan)
+        upgrade = self._is_upgrade_to(plan)
+        when = when or ("now" if upgrade else "period_end")
+        if when == "period_end" and self._waits_for_next_period():
+            self.pending_plan_id = plan
+            self._date_pending_changes()
+            return True
+        if self.state == "active" and self._changes_periods(plan):
+            self._change_periods_now(plan, "upgrade" if upgrade else "downgrade")
+            return True
+        self._change_now(
+            "upgrade" if upgrade else "downgrade",
+            {
+                "plan_id": plan.id,
+                "line_ids": self._plan_line_commands(plan),
+                "pending_plan_id": False,
+            },
+        )
+        # Scheduled changes of the add-ons kept by the new plan still hold.
+        self._date_pending_changes()
+        return True
+
+    def _check_plan_change(self, plan):
+        """Refuse a move to ``plan`` that this subscription cannot take: its state,
+        the same plan, a plan of another company or currency."""
         self._check_states(("trial", "active"), self.env._("changed"))
         if plan == self.plan_id:
             raise UserError(
@@ -190,26 +215,6 @@ class RecurringSubscription(models.Model):
                     currency=self.currency_id.name,
                 )
             )
-        upgrade = self._is_upgrade_to(plan)
-        when = when or ("now" if upgrade else "period_end")
-        if when == "period_end" and self._waits_for_next_period():
-            self.pending_plan_id = plan
-            self._date_pending_changes()
-            return True
-        if self.state == "active" and self._changes_periods(plan):
-            self._change_periods_now(plan, "upgrade" if upgrade else "downgrade")
-            return True
-        self._change_now(
-            "upgrade" if upgrade else "downgrade",
-            {
-                "plan_id": plan.id,
-                "line_ids": self._plan_line_commands(plan),
-                "pending_plan_id": False,
-            },
-        )
-        # Scheduled changes of the add-ons kept by the new plan still hold.
-        self._date_pending_changes()
-        return True
 
     def action_set_addon_quantities(self, quantities, when=None):
         """Set add-on packages to the given quantities: {addon: quantity}, 0 removes

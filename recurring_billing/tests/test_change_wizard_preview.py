@@ -90,3 +90,16 @@ class TestChangeWizardPreview(RecurringCommon):
             wizard, shown = self._wizard(sub, plan=self.plan_basic, when="now")
             self.assertEqual(shown, (50.0, 30.0, -20.0, -16.43))
             self.assertEqual(self._confirm(sub, wizard), -16.43)
+
+    def test_a_plan_the_subscription_cannot_take_shows_why_instead_of_amounts(self):
+        # Pro euro sells in EUR, the subscription bills in USD without a pricelist:
+        # Apply would refuse it, so the wizard says so at once and shows no amount.
+        euro = self.setup_other_currency("EUR")
+        pro_euro = self._create_plan(
+            "Pro euro", "PROEUR", self.product_pro, 50.0, currency_id=euro.id
+        )
+        sub = self._started(self.plan_basic)
+        with freeze_time("2026-02-15"):
+            wizard, shown = self._wizard(sub, plan=pro_euro)
+        self.assertIn("sells in EUR", wizard.preview_warning)
+        self.assertEqual(shown, (30.0, 0.0, 0.0, 0.0))

@@ -69,14 +69,25 @@ class RecurringChangeWizard(models.TransientModel):
         "force.",
     )
 
+    preview_warning = fields.Char(
+        compute="_compute_preview",
+        help="Why Apply would refuse the new plan; no amount is shown then.",
+    )
+
     @api.depends("subscription_id", "plan_id", "when", "addon_line_ids.quantity")
     def _compute_preview(self):
         for wizard in self:
             sub = wizard.subscription_id
+            wizard.preview_mrr = wizard.mrr_difference = wizard.amount_now = 0.0
+            wizard.date_later = wizard.preview_warning = False
             if not sub:
-                wizard.preview_mrr = wizard.mrr_difference = wizard.amount_now = 0.0
-                wizard.date_later = False
                 continue
+            if wizard.plan_id:
+                try:
+                    sub._check_plan_change(wizard.plan_id)
+                except UserError as error:
+                    wizard.preview_warning = error.args[0]
+                    continue
             preview = sub._change_preview_for(
                 wizard.plan_id or sub.plan_id,
                 {line.addon_id: line.quantity for line in wizard.addon_line_ids},
