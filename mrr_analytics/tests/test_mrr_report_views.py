@@ -345,3 +345,16 @@ class TestMrrMetricList(MrrCommon):
                 [node] = arch.xpath(f"//field[@name='{name}']")
                 self.assertEqual(node.get("widget"), "mrr_rate")
                 self.assertEqual(safe_eval(node.get("options"))["defined"], flag)
+
+    def test_months_read_as_months_not_as_their_first_day(self):
+        # A row holds the month's figures at its end: "01/01/2026" would read as
+        # the MRR of New Year's Day. Both lists name the month, "January 2026".
+        for model, name in [("mrr.metric", "month"), ("mrr.cohort", "cohort_month")]:
+            with self.subTest(model=model):
+                arch = etree.fromstring(
+                    self.env[model].get_views([(False, "list")])["views"]["list"][
+                        "arch"
+                    ]
+                )
+                [node] = arch.xpath(f"//field[@name='{name}']")
+                self.assertEqual(node.get("widget"), "mrr_month")
