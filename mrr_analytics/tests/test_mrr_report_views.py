@@ -283,6 +283,22 @@ class TestMrrMovementGraph(MrrYearCommon):
         self.assertEqual(amounts["January 2026", "new"], 130.0)
         self.assertEqual(amounts["March 2026", "churn"], -152.0)
 
+    def test_movements_come_in_the_order_of_the_month_bridge(self):
+        # The pivot's columns and the graph's series follow the order of the groups:
+        # growth first (new, expansion, reactivation), then loss (contraction,
+        # churn), as in MRR start + new + expansion + reactivation - contraction -
+        # churn; not alphabetical (churn, contraction, expansion, new, ...).
+        groups = self.env["mrr.movement"].read_group(
+            ["&", ("date", ">=", "2026-01-01"), ("date", "<=", "2026-12-31")],
+            ["amount:sum"],
+            ["movement_type"],
+            lazy=False,
+        )
+        self.assertEqual(
+            [group["movement_type"] for group in groups],
+            ["new", "expansion", "reactivation", "contraction", "churn"],
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestMrrMetricList(MrrCommon):
