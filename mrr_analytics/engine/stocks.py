@@ -59,3 +59,61 @@ def stock_values(
             for index, kind in enumerate(kinds)
         )
     return result
+
+
+def cohort_group_values(
+    rows: Iterable[tuple[Hashable, Hashable, date, Sequence[Any]]],
+) -> dict[Hashable, tuple]:
+    """Return, per group of a cohort table, its retained customers and MRR, the size
+    and first-month MRR of its cohorts, and the two retentions these give.
+
+    ``rows`` are ``(key, cohort, month, (customers, cohort_size, mrr,
+    mrr_first_month))``: one cell of a cohort at the end of one month, in a group. The
+    retained customers and MRR of a cohort are stocks, so a group spanning several
+    months of a cohort (its row of the table, a year) holds them at the group's last
+    month of that cohort, never their sum; the cohorts of a group add up (the column
+    of "3 months after the start" holds each cohort once). The retentions of a group
+    are the ratios of these sums, each cohort weighted by its size; ``None`` when the
+    denominator is 0.
+
+    The January cohort of the worked example (A and B) kept both customers in
+    January and February and one in March: its row shows March, 50 %, not the
+    average of its months. One month later than its cohort, January's cohort kept 2 of
+    2 and February's (C and E) 1 of 2: 3 of 4.
+
+    >>> jan, feb, mar = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
+    >>> cells = [
+    ...     (jan, jan, (2, 2, 130, 130)),
+    ...     (jan, feb, (2, 2, 150, 130)),
+    ...     (jan, mar, (1, 2, 50, 130)),
+    ...     (feb, feb, (2, 2, 82, 82)),
+    ...     (feb, mar, (1, 2, 30, 82)),
+    ... ]
+    >>> rows = [(cohort, cohort, month, values) for cohort, month, values in cells]
+    >>> cohort_group_values(rows)[jan]
+    (1, 2, 50, 130, 0.5, 0.38461538461538464)
+    >>> offset_one = [("+1", jan, feb, cells[1][2]), ("+1", feb, mar, cells[4][2])]
+    >>> cohort_group_values(offset_one)["+1"]
+    (3, 4, 180, 212, 0.75, 0.8490566037735849)
+    """
+    latest = {}
+    for key, cohort, month, values in rows:
+        seen = latest.get((key, cohort))
+        if seen is None or month > seen[0]:
+            latest[key, cohort] = (month, values)
+    sums = {}
+    for (key, _cohort), (_month, values) in latest.items():
+        total = sums.setdefault(key, [0, 0, 0, 0])
+        for index, value in enumerate(values):
+            total[index] += value or 0
+    return {
+        key: (
+            customers,
+            size,
+            mrr,
+            mrr_first_month,
+            customers / size if size else None,
+            mrr / mrr_first_month if mrr_first_month else None,
+        )
+        for key, (customers, size, mrr, mrr_first_month) in sums.items()
+    }

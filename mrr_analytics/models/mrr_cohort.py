@@ -1,12 +1,24 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine.stocks import cohort_group_values
 from .mrr_metric import company_months
 from .report_table import replace_view
+
+# The measures of a group of cells, in the order engine/stocks.py values them.
+COHORT_MEASURES = (
+    "customers",
+    "cohort_size",
+    "mrr",
+    "mrr_first_month",
+    "customer_retention",
+    "mrr_retention",
+)
 
 
 class MrrCohort(models.Model):
     _name = "mrr.cohort"
+    _inherit = "mrr.stock.report"
     _description = "MRR Cohort Retention"
     _auto = False
     _order = "cohort_month desc, months_since_start"
@@ -41,6 +53,32 @@ class MrrCohort(models.Model):
         aggregator="avg",
         help="MRR of the cohort / its MRR at the end of its first month.",
     )
+
+    @api.model
+    def _stock_specs(self, groupby, aggregates):
+        """Every measure of a cohort is read per cohort at one month, whatever the
+        grouping: a cell is one cohort in one month, and every other group (a
+        cohort's row, a column of several cohorts, the total) is valued by
+        ``cohort_group_values``."""
+        return [spec for spec in aggregates if spec.split(":")[0] in COHORT_MEASURES]
+
+    @api.model
+    def _stock_group_values(self, domain, groupby, stock_specs, read_group):
+        width = len(groupby)
+        cells = read_group(
+            domain,
+            groupby + ["company_id", "cohort_month:day", "month:day"],
+            ["customers:sum", "cohort_size:max", "mrr:sum", "mrr_first_month:max"],
+        )
+        values = cohort_group_values(
+            (row[:width], row[width : width + 2], row[width + 2], row[width + 3 :])
+            for row in cells
+        )
+        positions = [COHORT_MEASURES.index(spec.split(":")[0]) for spec in stock_specs]
+        return {
+            key: tuple(group[position] for position in positions)
+            for key, group in values.items()
+        }
 
     def init(self):
         replace_view(

@@ -14,12 +14,13 @@ from .report_table import ensure_report_table, rows_differing
 
 _logger = logging.getLogger(__name__)
 
+# In the order of the month bridge: growth, then loss. Reports list them so.
 MOVEMENT_TYPES = [
     ("new", "New"),
     ("expansion", "Expansion"),
+    ("reactivation", "Reactivation"),
     ("contraction", "Contraction"),
     ("churn", "Churn"),
-    ("reactivation", "Reactivation"),
 ]
 ANALYTICS_GROUPS = (
     "recurring_billing.group_manager",
@@ -135,6 +136,21 @@ class MrrMovement(models.Model):
             orderby=orderby,
             lazy=lazy,
         )
+
+    @api.model
+    def _read_group_orderby(self, order, groupby_terms, query):
+        # Movement types in the order of the selection (the month bridge), not of
+        # their keys: the pivot's columns and the graph's series follow it.
+        if "movement_type" in groupby_terms:
+            groupby_terms = dict(
+                groupby_terms,
+                movement_type=SQL(
+                    "array_position(%s::varchar[], %s::varchar)",
+                    [key for key, _label in MOVEMENT_TYPES],
+                    groupby_terms["movement_type"],
+                ),
+            )
+        return super()._read_group_orderby(order, groupby_terms, query)
 
     @api.model
     def _date_bounds(self, domain):

@@ -39,12 +39,12 @@ class MrrStockReport(models.AbstractModel):
         each group are read month by month and the group shows those of the last (or
         first) month of its period, so that the total of a 12-month range is the stock
         of its last month, not the sum of twelve; a group with no row in that month
-        shows 0 for a sum (nothing left) and nothing for an average.
+        shows 0 for a sum (nothing left) and nothing for an average. The measures
+        read so are those ``_stock_specs`` names, valued by ``_stock_group_values``.
         """
-        stocks = self._mrr_stocks
         read_group = super()._read_group
-        stock_specs = [spec for spec in aggregates if spec.split(":")[0] in stocks]
-        if having or not stock_specs or not _spans_months(groupby):
+        stock_specs = [] if having else self._stock_specs(groupby, aggregates)
+        if not stock_specs:
             return read_group(
                 domain,
                 groupby,
@@ -55,23 +55,8 @@ class MrrStockReport(models.AbstractModel):
                 order=order,
             )
         groupby = list(groupby)
-        periods = [
-            index for index, spec in enumerate(groupby) if spec.startswith("month")
-        ]
-        monthly = read_group(domain, groupby + ["month:month"], stock_specs)
         width = len(groupby)
-        values = stock_values(
-            (
-                (
-                    row[:width],
-                    tuple(row[index] for index in periods) or None,
-                    row[width],
-                    row[width + 1 :],
-                )
-                for row in monthly
-            ),
-            [stocks[spec.split(":")[0]] for spec in stock_specs],
-        )
+        values = self._stock_group_values(domain, groupby, stock_specs, read_group)
         terms = [term.strip() for term in (order or "").split(",") if term.strip()]
         stock_terms = [term for term in terms if term.split(" ")[0] in stock_specs]
         other_specs = [spec for spec in aggregates if spec not in stock_specs]
@@ -107,6 +92,37 @@ class MrrStockReport(models.AbstractModel):
                 )
             result = result[offset : offset + limit if limit else None]
         return result
+
+    @api.model
+    def _stock_specs(self, groupby, aggregates):
+        """The aggregates of ``aggregates`` that ``_stock_group_values`` reads: the
+        stock measures, when a group of ``groupby`` may span several months."""
+        if not _spans_months(groupby):
+            return []
+        return [spec for spec in aggregates if spec.split(":")[0] in self._mrr_stocks]
+
+    @api.model
+    def _stock_group_values(self, domain, groupby, stock_specs, read_group):
+        """{group key: values of ``stock_specs``}: each group's stocks at the last
+        (or first) month of its period (engine/stocks.py). ``read_group`` reads
+        groups as plain sums."""
+        width = len(groupby)
+        periods = [
+            index for index, spec in enumerate(groupby) if spec.startswith("month")
+        ]
+        monthly = read_group(domain, groupby + ["month:month"], stock_specs)
+        return stock_values(
+            (
+                (
+                    row[:width],
+                    tuple(row[index] for index in periods) or None,
+                    row[width],
+                    row[width + 1 :],
+                )
+                for row in monthly
+            ),
+            [self._mrr_stocks[spec.split(":")[0]] for spec in stock_specs],
+        )
 
 
 def _empty(spec, value):

@@ -13,6 +13,40 @@ YEAR_2026 = ["&", ("month", ">=", "2026-01-01"), ("month", "<=", "2026-12-31")]
 SNAPSHOT_MEASURES = ["mrr:sum", "arr:sum", "customer_count:sum", "__count"]
 
 
+def read_default_pivot(model, domain, extra_measures=()):
+    """Read the default pivot view of ``model`` as the web client does: its measures
+    with their fields' aggregators, for the total, the rows, the columns and the cells.
+
+    Returns {groupby: groups}, the groupby being "total", "rows", "columns" or
+    "cells".
+    """
+    arch = etree.fromstring(
+        model.get_views([(False, "pivot")])["views"]["pivot"]["arch"]
+    )
+    fields = model.fields_get(attributes=["aggregator"])
+
+    def specs(kind):
+        return [
+            ":".join(filter(None, [node.get("name"), node.get("interval")]))
+            for node in arch.xpath(f"//field[@type='{kind}']")
+        ]
+
+    measures = [
+        f"{name}:{fields[name]['aggregator']}"
+        for name in specs("measure") + list(extra_measures)
+    ]
+    rows, columns = specs("row"), specs("col")
+    return {
+        name: model.read_group(domain, measures, groupby, lazy=False)
+        for name, groupby in [
+            ("total", []),
+            ("rows", rows),
+            ("columns", columns),
+            ("cells", rows + columns),
+        ]
+    }
+
+
 class MrrYearCommon(MrrCommon):
     """The worked example, with the months of its year up to December."""
 
@@ -79,6 +113,49 @@ class TestMrrPivotTotals(MrrYearCommon):
             ],
         )
 
+    def test_cohort_pivot_totals_are_those_of_the_last_month_of_each_cohort(self):
+        # Cohorts: January {A, B}, February {C, E}, March {D}. In December A, C, D
+        # and E pay: the January row shows 1 of 2 (50 %), not the average of its
+        # twelve months (2 + 10 × 0.5) / 12 = 58.33 %; February 2 of 2, March 1 of 1.
+        # The column "1 month after" holds each cohort once: January 2 of 2 in
+        # February, February 1 of 2 in March (E paused), March 1 of 1 in April:
+        # 4 of 5 = 80 %, where the average of the three rates is 83.33 %. The total
+        # is December's 4 of the 5 customers.
+        pivot = read_default_pivot(
+            self.env["mrr.cohort"],
+            [
+                ("cohort_month", ">=", "2026-01-01"),
+                ("cohort_month", "<=", "2026-12-31"),
+                ("company_id", "=", self.env.company.id),
+            ],
+            extra_measures=["customers", "cohort_size"],
+        )
+        shown = {
+            name: [
+                (
+                    group.get("cohort_month:month", group.get("months_since_start")),
+                    round(group["customer_retention"], 4),
+                    group["customers"],
+                    group["cohort_size"],
+                )
+                for group in groups
+            ]
+            for name, groups in pivot.items()
+            if name != "cells"
+        }
+        self.assertEqual(shown["total"], [(None, 0.8, 4, 5)])
+        self.assertEqual(
+            shown["rows"],
+            [
+                ("January 2026", 0.5, 1, 2),
+                ("February 2026", 1.0, 2, 2),
+                ("March 2026", 1.0, 1, 1),
+            ],
+        )
+        self.assertEqual(
+            shown["columns"][:3], [(0, 1.0, 5, 5), (1, 0.8, 4, 5), (2, 0.8, 4, 5)]
+        )
+
     def test_metrics_total_of_a_year_bridges_january_to_december(self):
         # MRR start of the year is January's (0), MRR end December's (142); the flows
         # add up: new 130 + 82 = 212, expansion 20, reactivation 30 + 52 = 82,
@@ -104,6 +181,50 @@ class TestMrrPivotTotals(MrrYearCommon):
         self.assertEqual(
             [total[spec.split(":")[0]] for spec in measures],
             [0.0, 212.0, 20.0, 82.0, 20.0, 152.0, 142.0, 4, 1704.0, 35.5],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMrrDefaultPivots(MrrCommon):
+    """The default pivots over a year of one customer paying 10 000 a month."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        plan = cls._create_plan("Enterprise", "ENT", cls.product_pro, 10_000.0)
+        with freeze_time("2026-01-01"):
+            cls._subscription(plan, start=date(2026, 1, 1)).action_start()
+        with freeze_time("2026-12-15"):
+            cls.env["mrr.movement"]._rebuild(cls.env.company)
+
+    def test_snapshot_pivot_of_a_year_totals_one_month(self):
+        # 12 months of 10 000 MRR: the total is 10 000 MRR, 120 000 ARR and one
+        # customer, not 120 000 MRR and 12 customers; each month row shows the same.
+        pivot = read_default_pivot(
+            self.env["mrr.snapshot"],
+            YEAR_2026 + [("company_id", "=", self.env.company.id)],
+        )
+        [total] = pivot["total"]
+        self.assertEqual(
+            (total["mrr"], total["arr"], total["customer_count"]),
+            (10_000.0, 120_000.0, 1),
+        )
+        self.assertEqual(len(pivot["rows"]), 12)
+        self.assertEqual({group["mrr"] for group in pivot["rows"]}, {10_000.0})
+
+    def test_metrics_pivot_of_a_year_totals_one_month(self):
+        # The same year read by month in the metrics: MRR at the end 10 000, ARR
+        # 120 000, ARPA 10 000; net new MRR adds up: 10 000 in January, then 0.
+        metric = self.env["mrr.metric"]
+        [total] = metric.read_group(
+            YEAR_2026 + [("company_id", "=", self.env.company.id)],
+            ["mrr_end:sum", "arr:sum", "arpa:avg", "net_new_mrr:sum"],
+            [],
+            lazy=False,
+        )
+        self.assertEqual(
+            (total["mrr_end"], total["arr"], total["arpa"], total["net_new_mrr"]),
+            (10_000.0, 120_000.0, 10_000.0, 10_000.0),
         )
 
 
@@ -161,6 +282,22 @@ class TestMrrMovementGraph(MrrYearCommon):
         }
         self.assertEqual(amounts["January 2026", "new"], 130.0)
         self.assertEqual(amounts["March 2026", "churn"], -152.0)
+
+    def test_movements_come_in_the_order_of_the_month_bridge(self):
+        # The pivot's columns and the graph's series follow the order of the groups:
+        # growth first (new, expansion, reactivation), then loss (contraction,
+        # churn), as in MRR start + new + expansion + reactivation - contraction -
+        # churn; not alphabetical (churn, contraction, expansion, new, ...).
+        groups = self.env["mrr.movement"].read_group(
+            ["&", ("date", ">=", "2026-01-01"), ("date", "<=", "2026-12-31")],
+            ["amount:sum"],
+            ["movement_type"],
+            lazy=False,
+        )
+        self.assertEqual(
+            [group["movement_type"] for group in groups],
+            ["new", "expansion", "reactivation", "contraction", "churn"],
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -224,3 +361,16 @@ class TestMrrMetricList(MrrCommon):
                 [node] = arch.xpath(f"//field[@name='{name}']")
                 self.assertEqual(node.get("widget"), "mrr_rate")
                 self.assertEqual(safe_eval(node.get("options"))["defined"], flag)
+
+    def test_months_read_as_months_not_as_their_first_day(self):
+        # A row holds the month's figures at its end: "01/01/2026" would read as
+        # the MRR of New Year's Day. Both lists name the month, "January 2026".
+        for model, name in [("mrr.metric", "month"), ("mrr.cohort", "cohort_month")]:
+            with self.subTest(model=model):
+                arch = etree.fromstring(
+                    self.env[model].get_views([(False, "list")])["views"]["list"][
+                        "arch"
+                    ]
+                )
+                [node] = arch.xpath(f"//field[@name='{name}']")
+                self.assertEqual(node.get("widget"), "mrr_month")

@@ -160,6 +160,31 @@ class RecurringSubscription(models.Model):
         """
         self.ensure_one()
         plan = record_argument(self.env, plan, "recurring.plan")
+        self._check_plan_change(plan)
+        upgrade = self._is_upgrade_to(plan)
+        when = when or ("now" if upgrade else "period_end")
+        if when == "period_end" and self._waits_for_next_period():
+            self.pending_plan_id = plan
+            self._date_pending_changes()
+            return True
+        if self.state == "active" and self._changes_periods(plan):
+            self._change_periods_now(plan, "upgrade" if upgrade else "downgrade")
+            return True
+        self._change_now(
+            "upgrade" if upgrade else "downgrade",
+            {
+                "plan_id": plan.id,
+                "line_ids": self._plan_line_commands(plan),
+                "pending_plan_id": False,
+            },
+        )
+        # Scheduled changes of the add-ons kept by the new plan still hold.
+        self._date_pending_changes()
+        return True
+
+    def _check_plan_change(self, plan):
+        """Refuse a move to ``plan`` that this subscription cannot take: its state,
+        the same plan, a plan of another company or currency."""
         self._check_states(("trial", "active"), self.env._("changed"))
         if plan == self.plan_id:
             raise UserError(
@@ -190,26 +215,6 @@ class RecurringSubscription(models.Model):
                     currency=self.currency_id.name,
                 )
             )
-        upgrade = self._is_upgrade_to(plan)
-        when = when or ("now" if upgrade else "period_end")
-        if when == "period_end" and self._waits_for_next_period():
-            self.pending_plan_id = plan
-            self._date_pending_changes()
-            return True
-        if self.state == "active" and self._changes_periods(plan):
-            self._change_periods_now(plan, "upgrade" if upgrade else "downgrade")
-            return True
-        self._change_now(
-            "upgrade" if upgrade else "downgrade",
-            {
-                "plan_id": plan.id,
-                "line_ids": self._plan_line_commands(plan),
-                "pending_plan_id": False,
-            },
-        )
-        # Scheduled changes of the add-ons kept by the new plan still hold.
-        self._date_pending_changes()
-        return True
 
     def action_set_addon_quantities(self, quantities, when=None):
         """Set add-on packages to the given quantities: {addon: quantity}, 0 removes
@@ -322,35 +327,81 @@ class RecurringSubscription(models.Model):
 
     def _change_plan_preview(self, plan):
         """What ``action_change_plan(plan)`` would do today, without doing it: see
-        ``_change_preview``. A downgrade waits for the next period and bills nothing
-        now; the other changes are billed as ``_change_now`` bills them."""
+        ``_change_preview_for``."""
         self.ensure_one()
         plan = record_argument(self.env, plan, "recurring.plan")
-        if not self._is_upgrade_to(plan) and self._waits_for_next_period():
-            return self._change_preview(self, later=True)
-        return self._change_preview(
-            self._view_after(plan, self._plan_line_commands(plan))
-        )
+        return self._change_preview_for(plan, {})
 
     def _addon_quantities_preview(self, quantities):
         """What ``action_set_addon_quantities(quantities)`` would do today, without
-        doing it: see ``_change_preview``."""
+        doing it: see ``_change_preview_for``."""
         self.ensure_one()
-        now, later = self._split_targets(self._addon_targets(quantities))
-        commands = [command for target in now for command in target[2]]
+        return self._change_preview_for(self.plan_id, quantities)
+
+    def _change_preview_for(self, plan, quantities, when=None):
+        """What moving to ``plan`` and then setting the add-ons of the plan in force
+        to ``quantities``, {addon: quantity}, would do today, as the change wizard
+        does them one after the other, without doing it.
+
+        {"lines", "amount", "date_later", "mrr"}: the lines without tax invoiced
+        today and their net (``recurring.invoice.maker._change_preview``, which the
+        invoice of the change asks too), the day the part that waits for the next
+        period comes into force, and the MRR once all of it is in force. Upgrades
+        and more units apply now; a cheaper plan or fewer units wait unless ``when``
+        is "now", as in ``action_change_plan`` and ``action_set_addon_quantities``;
+        a plan that waits bills nothing now.
+        """
+        self.ensure_one()
+        if plan == self.plan_id:
+            now, later = self._split_targets(self._addon_targets(quantities), when)
+            return self._change_preview(
+                self._view_after(plan, [c for target in now for c in target[2]]),
+                later=bool(later),
+                commands=[c for target in now + later for c in target[2]],
+            )
+        commands = self._plan_line_commands(plan)
+        carried = {
+            command[2]["addon_id"]: command
+            for command in commands
+            if command[0] == Command.CREATE and command[2].get("addon_id")
+        }
+        for addon, quantity in quantities.items():
+            if addon.id in carried:
+                carried[addon.id][2]["quantity"] = quantity
+            else:
+                commands += self._addon_commands(
+                    addon, self.env["recurring.subscription.line"], quantity
+                )
+        # An add-on set to 0 is not carried over.
+        commands = [
+            command
+            for command in commands
+            if command[0] != Command.CREATE
+            or not command[2].get("addon_id")
+            or command[2]["quantity"]
+        ]
+        upgrade = self._is_upgrade_to(plan)
+        if not upgrade and when != "now" and self._waits_for_next_period():
+            return self._change_preview(self, later=True, plan=plan, commands=commands)
         return self._change_preview(
-            self._view_after(self.plan_id, commands), later=bool(later)
+            self._view_after(plan, commands), plan=plan, commands=commands
         )
 
-    def _change_preview(self, view, later=False):
-        """{"lines", "amount", "date_later"}: the lines without tax a change into
-        ``view`` invoices today and their net (recurring.invoice.maker), and the day
-        the part of it that waits for the next period comes into force."""
+    def _change_preview(self, view, later=False, plan=None, commands=()):
+        """{"lines", "amount", "date_later", "mrr"}: the lines without tax a change
+        into ``view`` invoices today and their net (recurring.invoice.maker), the day
+        the part of it that waits for the next period comes into force, and the MRR
+        once ``plan`` (or the current plan) and the line ``commands`` are all in
+        force."""
         lines, amount = self.env["recurring.invoice.maker"]._change_preview(self, view)
+        target = self._view_after(plan or self.plan_id, list(commands))
+        # The copy is new: it computes its MRR as the subscription in its state.
+        target.state = self.state
         return {
             "lines": lines,
             "amount": amount,
             "date_later": later and self._next_period_start(),
+            "mrr": target.mrr,
         }
 
     def _addon_commands(self, addon, lines, quantity):

@@ -47,6 +47,56 @@ class RecurringChangeWizard(models.TransientModel):
         store=True,
         readonly=False,
     )
+    currency_id = fields.Many2one(related="subscription_id.currency_id")
+    mrr = fields.Monetary(related="subscription_id.mrr", string="Current MRR")
+    preview_mrr = fields.Monetary(
+        "New MRR",
+        compute="_compute_preview",
+        help="The MRR once the whole change is in force.",
+    )
+    mrr_difference = fields.Monetary("MRR Difference", compute="_compute_preview")
+    amount_now = fields.Monetary(
+        "Invoiced Now",
+        compute="_compute_preview",
+        help="Without tax: the new lines charged and the old ones credited for the "
+        "rest of the periods already invoiced, as the invoice of the change will "
+        "bill them; negative for a credit note.",
+    )
+    date_later = fields.Date(
+        "Decreases Apply On",
+        compute="_compute_preview",
+        help="The start of the next period, when the decreases that wait come into "
+        "force.",
+    )
+
+    preview_warning = fields.Char(
+        compute="_compute_preview",
+        help="Why Apply would refuse the new plan; no amount is shown then.",
+    )
+
+    @api.depends("subscription_id", "plan_id", "when", "addon_line_ids.quantity")
+    def _compute_preview(self):
+        for wizard in self:
+            sub = wizard.subscription_id
+            wizard.preview_mrr = wizard.mrr_difference = wizard.amount_now = 0.0
+            wizard.date_later = wizard.preview_warning = False
+            if not sub:
+                continue
+            if wizard.plan_id:
+                try:
+                    sub._check_plan_change(wizard.plan_id)
+                except UserError as error:
+                    wizard.preview_warning = error.args[0]
+                    continue
+            preview = sub._change_preview_for(
+                wizard.plan_id or sub.plan_id,
+                {line.addon_id: line.quantity for line in wizard.addon_line_ids},
+                wizard.when,
+            )
+            wizard.preview_mrr = preview["mrr"]
+            wizard.mrr_difference = preview["mrr"] - sub.mrr
+            wizard.amount_now = preview["amount"]
+            wizard.date_later = preview["date_later"] or False
 
     @api.depends("subscription_id", "plan_id")
     def _compute_addon_line_ids(self):
