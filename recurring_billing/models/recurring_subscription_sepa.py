@@ -115,8 +115,9 @@ class RecurringSubscription(models.Model):
         """The customer signs a recurrent CORE mandate today for ``iban`` (their
         account, created if new, held by ``holder``), which then pays this
         subscription. The mandate is valid at once: the signer's IP address and
-        browser are kept as the evidence of the signature. ``umr`` is the reference
-        shown to the signer (a new one from the sequence if not given).
+        browser are kept as the evidence of the signature, and the signed form is
+        e-mailed to the customer. ``umr`` is the reference shown to the signer (a
+        new one from the sequence if not given).
         """
         self.ensure_one()
         self._check_mandate_signable()
@@ -161,4 +162,5 @@ class RecurringSubscription(models.Model):
         mandate = self.env["sepa.mandate"].create(vals)
         mandate.action_validate()
         self.write({"payment_method": "sepa", "mandate_id": mandate.id})
+        mandate._send_signed_form()
         return True
