@@ -36,6 +36,7 @@
         "report/sepa_mandate_report.xml",
         "data/sepa_mail_template_data.xml",
         "wizards/sepa_return_wizard_views.xml",
+        "wizards/sepa_mandate_account_wizard_views.xml",
         "views/sepa_mandate_views.xml",
         "views/sepa_debit_batch_views.xml",
         "views/sepa_account_move_views.xml",

@@ -178,6 +178,10 @@ class SubscriptionPortal(CustomerPortal):
                 "Your mandate is signed: your invoices are paid by direct debit."
             ),
             "keep": _("Your subscription continues: the cancellation is undone."),
+            "account": _(
+                "Your bank account is changed: your next direct debits are taken "
+                "from it. We sent you a confirmation by e-mail."
+            ),
         }
 
     def _self_service(self, sub_sudo):
@@ -204,6 +208,9 @@ class SubscriptionPortal(CustomerPortal):
             and plan.portal_allow_cancel
             and sub_sudo.cancel_at_period_end,
             "mandate": not sub_sudo.mandate_id and self._mandate_signable(sub_sudo),
+            "account": sub_sudo.state in ("trial", "active", "paused")
+            and sub_sudo.payment_method == "sepa"
+            and sub_sudo.mandate_id.state == "valid",
         }
 
     def _mandate_signable(self, sub_sudo):

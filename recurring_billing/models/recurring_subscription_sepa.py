@@ -3,8 +3,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine.sepa_ids import validate_sepa_iban
-
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
@@ -121,31 +119,8 @@ class RecurringSubscription(models.Model):
         """
         self.ensure_one()
         self._check_mandate_signable()
-        holder = (holder or "").strip()
-        if not holder:
-            raise UserError(
-                self.env._("Enter the name of the account holder to sign the mandate.")
-            )
-        try:
-            number = validate_sepa_iban(iban or "")
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "%(iban)s is not the IBAN of an account in the SEPA area: check "
-                    "it against your bank details.",
-                    iban=iban,
-                )
-            ) from error
         partner = self.partner_id.commercial_partner_id
-        bank = self.env["res.partner.bank"].search(
-            [
-                ("sanitized_acc_number", "=", number),
-                ("partner_id", "child_of", partner.id),
-            ],
-            limit=1,
-        ) or self.env["res.partner.bank"].create(
-            {"partner_id": partner.id, "acc_number": number, "acc_holder_name": holder}
-        )
+        bank = self.env["sepa.mandate"]._debtor_account(partner, holder, iban)
         vals = {
             "partner_id": partner.id,
             "partner_bank_id": bank.id,
