@@ -178,6 +178,11 @@ class SubscriptionPortal(CustomerPortal):
                 "Your mandate is signed: your invoices are paid by direct debit."
             ),
             "keep": _("Your subscription continues: the cancellation is undone."),
+            "revoke": _(
+                "Your mandate is revoked: nothing more is debited from your account, "
+                "but a debit already sent to the bank is. Pay your next invoices by "
+                "hand or sign a new mandate."
+            ),
             "account": _(
                 "Your bank account is changed: your next direct debits are taken "
                 "from it. We sent you a confirmation by e-mail."
@@ -208,10 +213,16 @@ class SubscriptionPortal(CustomerPortal):
             and plan.portal_allow_cancel
             and sub_sudo.cancel_at_period_end,
             "mandate": not sub_sudo.mandate_id and self._mandate_signable(sub_sudo),
-            "account": sub_sudo.state in ("trial", "active", "paused")
-            and sub_sudo.payment_method == "sepa"
-            and sub_sudo.mandate_id.state == "valid",
+            "account": self._mandate_valid(sub_sudo),
+            "revoke": self._mandate_valid(sub_sudo),
         }
+
+    def _mandate_valid(self, sub_sudo):
+        return (
+            sub_sudo.state in ("trial", "active", "paused")
+            and sub_sudo.payment_method == "sepa"
+            and sub_sudo.mandate_id.state == "valid"
+        )
 
     def _mandate_signable(self, sub_sudo):
         try:

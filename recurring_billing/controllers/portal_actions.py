@@ -53,6 +53,10 @@ class SubscriptionPortalActions(SubscriptionPortal):
                     message_type="comment",
                     subtype_xmlid="mail.mt_comment",
                 )
+                # Written by the system: flushed by it too, not by the savepoint in
+                # the customer's environment, which may not read what the step
+                # changed (a batch losing the debits of a revoked mandate).
+                sub_sudo.env.flush_all()
         except (UserError, ValidationError) as error:
             if refused:
                 return refused(error.args[0])

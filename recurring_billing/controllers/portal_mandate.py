@@ -1,5 +1,5 @@
-"""The SEPA Direct Debit mandate a customer signs on the portal, and the account
-they move its debits to.
+"""The SEPA Direct Debit mandate a customer signs on the portal, the account they
+move its debits to, its revocation.
 
 The signing page shows the mandate text (creditor, creditor identifier, mandate
 reference, CORE scheme) with the reference the mandate will have; the form sends it
@@ -142,3 +142,24 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
                 "account",
             ),
         )
+
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/revoke"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_revoke(self, subscription_id, **kw):
+        sub_sudo = self._subscription_for_step(subscription_id, "revoke")
+        mandate = sub_sudo.mandate_id
+        body = request.env._(
+            "SEPA Direct Debit mandate %(umr)s revoked by the customer.",
+            umr=mandate.name,
+        )
+
+        def revoke():
+            mandate.action_revoke()
+            mandate.message_post(body=body, message_type="comment")
+
+        return self._do_step(sub_sudo, revoke, lambda: (body, "revoke"))

@@ -39,5 +39,6 @@ from . import test_portal_changes
 from . import test_portal_tour
 from . import test_portal_mandate
 from . import test_portal_account
+from . import test_portal_revoke
 from . import test_subscription_back_office
 from . import test_edges_resume
