@@ -197,7 +197,7 @@ class SubscriptionPortal(CustomerPortal):
             sub_sudo.cancel_at_period_end
         )
         plans = self._plans_offered(sub_sudo) if live else plan.browse()
-        return {
+        steps = {
             "plans": plans,
             "change_plan": bool(plans),
             "addons": live
@@ -216,6 +216,10 @@ class SubscriptionPortal(CustomerPortal):
             "account": self._mandate_valid(sub_sudo),
             "revoke": self._mandate_valid(sub_sudo),
         }
+        if request.env.user._is_public():
+            # A visitor with the link of the page reads it; steps need a login.
+            steps = dict.fromkeys(steps, False) | {"plans": plans.browse()}
+        return steps
 
     def _mandate_valid(self, sub_sudo):
         return (

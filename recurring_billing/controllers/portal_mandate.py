@@ -54,7 +54,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/mandate"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["GET"],
         website=True,
     )
@@ -65,7 +65,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/mandate"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -120,7 +120,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/account"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -146,7 +146,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/revoke"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
