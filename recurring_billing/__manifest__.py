@@ -34,6 +34,7 @@
         "views/recurring_subscription_portal_mandate_templates.xml",
         "data/sepa_data.xml",
         "report/sepa_mandate_report.xml",
+        "report/recurring_subscription_summary_report.xml",
         "data/sepa_mail_template_data.xml",
         "wizards/sepa_return_wizard_views.xml",
         "wizards/sepa_mandate_account_wizard_views.xml",

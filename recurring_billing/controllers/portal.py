@@ -137,6 +137,24 @@ class SubscriptionPortal(CustomerPortal):
         sub_sudo = self._subscription_check_access(subscription_id, access_token)
         return self._subscription_page(sub_sudo, access_token, message=message)
 
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/summary"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_subscription_summary(
+        self, subscription_id, access_token=None, download=None, **kw
+    ):
+        """The summary of the subscription as a PDF, to whoever may see its page."""
+        sub_sudo = self._subscription_check_access(subscription_id, access_token)
+        return self._show_report(
+            sub_sudo,
+            "pdf",
+            "recurring_billing.recurring_subscription_summary_report_action",
+            download=download == "true",
+        )
+
     def _subscription_page(self, sub_sudo, access_token=None, **kw):
         """The page of ``sub_sudo``, with ``message`` (the key of a step done) or
         ``error`` (why a step was refused) shown at the top."""
@@ -150,7 +168,7 @@ class SubscriptionPortal(CustomerPortal):
             "done_message": messages.get(kw.get("message")),
             "error_message": kw.get("error"),
             "self_service": self._self_service(sub_sudo),
-            "masked_iban": self._masked_iban(sub_sudo.mandate_id.iban),
+            "masked_iban": sub_sudo.mandate_id._masked_iban(),
             "cancel_reasons": request.env["recurring.cancel.reason"].sudo().search([]),
             # The portal chatter posts with the token, like the invoice page.
             "token": sub_sudo._portal_ensure_token(),
@@ -159,12 +177,6 @@ class SubscriptionPortal(CustomerPortal):
             sub_sudo, access_token, values, "my_subscriptions_history", False
         )
         return request.render("recurring_billing.portal_subscription_page", values)
-
-    def _masked_iban(self, iban):
-        """The IBAN as the customer recognises it, its digits hidden but the last 4:
-        "FR76 **** 5678"."""
-        compact = (iban or "").replace(" ", "")
-        return compact and f"{compact[:4]} **** {compact[-4:]}"
 
     def _subscription_step_messages(self):
         _ = request.env._

@@ -137,7 +137,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
                     "Bank account of mandate %(umr)s changed by the customer to "
                     "%(iban)s.",
                     umr=mandate.name,
-                    iban=self._masked_iban(mandate.iban),
+                    iban=mandate._masked_iban(),
                 ),
                 "account",
             ),

@@ -27,6 +27,12 @@ class SepaMandate(models.Model):
             self.env.ref(template_xmlid), subtype_xmlid="mail.mt_comment"
         )
 
+    def _masked_iban(self):
+        """The IBAN as the customer recognises it, its digits hidden but the last 4:
+        "FR76 **** 5678"."""
+        compact = self.partner_bank_id.sanitized_acc_number or ""
+        return compact and f"{compact[:4]} **** {compact[-4:]}"
+
     @api.model
     def _debtor_account(self, partner, holder, iban, bic=None, current=None):
         """The bank account of ``partner`` with the IBAN ``iban``, held by
