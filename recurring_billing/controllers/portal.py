@@ -186,6 +186,10 @@ class SubscriptionPortal(CustomerPortal):
             "addons": _("Your add-ons were changed."),
             "pause": _("Your subscription is paused."),
             "cancel": _("Your subscription will end at the end of the current period."),
+            "cancel_next": _(
+                "Your subscription will end at the end of the next period: the notice "
+                "period of your plan had started for the current one."
+            ),
             "mandate": _(
                 "Your mandate is signed: your invoices are paid by direct debit."
             ),

@@ -309,10 +309,16 @@ class SubscriptionPortalActions(SubscriptionPortal):
         )
         if comment:
             body = Markup("%s<br/>%s") % (body, comment)
+        period_end = sub_sudo.date_period_end
+
+        def outcome():
+            # The plan's notice period may carry the end to the next period.
+            return body, "cancel" if sub_sudo.date_end == period_end else "cancel_next"
+
         return self._do_step(
             sub_sudo,
             lambda: sub_sudo.action_cancel(reason=reason, at_period_end=True),
-            lambda: (body, "cancel"),
+            outcome,
         )
 
     @http.route(

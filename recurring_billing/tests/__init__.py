@@ -40,6 +40,7 @@ from . import test_portal_tour
 from . import test_portal_mandate
 from . import test_portal_account
 from . import test_portal_revoke
+from . import test_plan_limits
 from . import test_portal_summary
 from . import test_subscription_back_office
 from . import test_edges_resume
