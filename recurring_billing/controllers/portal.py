@@ -137,6 +137,24 @@ class SubscriptionPortal(CustomerPortal):
         sub_sudo = self._subscription_check_access(subscription_id, access_token)
         return self._subscription_page(sub_sudo, access_token, message=message)
 
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/summary"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_my_subscription_summary(
+        self, subscription_id, access_token=None, download=None, **kw
+    ):
+        """The summary of the subscription as a PDF, to whoever may see its page."""
+        sub_sudo = self._subscription_check_access(subscription_id, access_token)
+        return self._show_report(
+            sub_sudo,
+            "pdf",
+            "recurring_billing.recurring_subscription_summary_report_action",
+            download=download == "true",
+        )
+
     def _subscription_page(self, sub_sudo, access_token=None, **kw):
         """The page of ``sub_sudo``, with ``message`` (the key of a step done) or
         ``error`` (why a step was refused) shown at the top."""
@@ -150,7 +168,7 @@ class SubscriptionPortal(CustomerPortal):
             "done_message": messages.get(kw.get("message")),
             "error_message": kw.get("error"),
             "self_service": self._self_service(sub_sudo),
-            "masked_iban": self._masked_iban(sub_sudo.mandate_id.iban),
+            "masked_iban": sub_sudo.mandate_id._masked_iban(),
             "cancel_reasons": request.env["recurring.cancel.reason"].sudo().search([]),
             # The portal chatter posts with the token, like the invoice page.
             "token": sub_sudo._portal_ensure_token(),
@@ -160,12 +178,6 @@ class SubscriptionPortal(CustomerPortal):
         )
         return request.render("recurring_billing.portal_subscription_page", values)
 
-    def _masked_iban(self, iban):
-        """The IBAN as the customer recognises it, its digits hidden but the last 4:
-        "FR76 **** 5678"."""
-        compact = (iban or "").replace(" ", "")
-        return compact and f"{compact[:4]} **** {compact[-4:]}"
-
     def _subscription_step_messages(self):
         _ = request.env._
         return {
@@ -174,10 +186,23 @@ class SubscriptionPortal(CustomerPortal):
             "addons": _("Your add-ons were changed."),
             "pause": _("Your subscription is paused."),
             "cancel": _("Your subscription will end at the end of the current period."),
+            "cancel_next": _(
+                "Your subscription will end at the end of the next period: the notice "
+                "period of your plan had started for the current one."
+            ),
             "mandate": _(
                 "Your mandate is signed: your invoices are paid by direct debit."
             ),
             "keep": _("Your subscription continues: the cancellation is undone."),
+            "revoke": _(
+                "Your mandate is revoked: nothing more is debited from your account, "
+                "but a debit already sent to the bank is. Pay your next invoices by "
+                "hand or sign a new mandate."
+            ),
+            "account": _(
+                "Your bank account is changed: your next direct debits are taken "
+                "from it. We sent you a confirmation by e-mail."
+            ),
         }
 
     def _self_service(self, sub_sudo):
@@ -188,7 +213,7 @@ class SubscriptionPortal(CustomerPortal):
             sub_sudo.cancel_at_period_end
         )
         plans = self._plans_offered(sub_sudo) if live else plan.browse()
-        return {
+        steps = {
             "plans": plans,
             "change_plan": bool(plans),
             "addons": live
@@ -204,7 +229,20 @@ class SubscriptionPortal(CustomerPortal):
             and plan.portal_allow_cancel
             and sub_sudo.cancel_at_period_end,
             "mandate": not sub_sudo.mandate_id and self._mandate_signable(sub_sudo),
+            "account": self._mandate_valid(sub_sudo),
+            "revoke": self._mandate_valid(sub_sudo),
         }
+        if request.env.user._is_public():
+            # A visitor with the link of the page reads it; steps need a login.
+            steps = dict.fromkeys(steps, False) | {"plans": plans.browse()}
+        return steps
+
+    def _mandate_valid(self, sub_sudo):
+        return (
+            sub_sudo.state in ("trial", "active", "paused")
+            and sub_sudo.payment_method == "sepa"
+            and sub_sudo.mandate_id.state == "valid"
+        )
 
     def _mandate_signable(self, sub_sudo):
         try:

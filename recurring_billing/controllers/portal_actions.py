@@ -2,7 +2,8 @@
 prorated amount shown first, pause, cancel at period end, undo the cancellation.
 
 Every step is a POST (Odoo checks its CSRF token) by the logged-in customer of the
-subscription, allowed by its plan. Input is checked here, then the step calls the
+subscription, allowed by its plan; a visitor holding the link of the page (its access
+token) reads it but is refused every step (403). Input is checked here, then the step calls the
 model method the back-office buttons call, so the checks, the change log, the MRR
 movement, the invoices and the e-mails are the same. A refused step writes nothing.
 """
@@ -23,8 +24,11 @@ COMMENT_MAX_LENGTH = 1000
 class SubscriptionPortalActions(SubscriptionPortal):
     def _subscription_for_step(self, subscription_id, step):
         """The subscription of the logged-in customer for ``step`` (a key of
-        ``_self_service``), as superuser: 404 if it is not theirs, 403 if its plan
-        or its state does not allow the step."""
+        ``_self_service``), as superuser: 403 to a visitor without login (one with
+        the link of the page may read it, not change it), 404 if it is not theirs,
+        403 if its plan or its state does not allow the step."""
+        if request.env.user._is_public():
+            raise Forbidden()
         subscription = request.env["recurring.subscription"].browse(subscription_id)
         partner = request.env.user.partner_id.commercial_partner_id
         # The record rules decide what the user reads; the commercial partner check
@@ -53,6 +57,10 @@ class SubscriptionPortalActions(SubscriptionPortal):
                     message_type="comment",
                     subtype_xmlid="mail.mt_comment",
                 )
+                # Written by the system: flushed by it too, not by the savepoint in
+                # the customer's environment, which may not read what the step
+                # changed (a batch losing the debits of a revoked mandate).
+                sub_sudo.env.flush_all()
         except (UserError, ValidationError) as error:
             if refused:
                 return refused(error.args[0])
@@ -74,7 +82,7 @@ class SubscriptionPortalActions(SubscriptionPortal):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/plan"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["GET"],
         website=True,
     )
@@ -96,7 +104,7 @@ class SubscriptionPortalActions(SubscriptionPortal):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/plan"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -166,7 +174,7 @@ class SubscriptionPortalActions(SubscriptionPortal):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/addons"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["GET"],
         website=True,
     )
@@ -186,7 +194,7 @@ class SubscriptionPortalActions(SubscriptionPortal):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/addons"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -250,7 +258,7 @@ class SubscriptionPortalActions(SubscriptionPortal):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/pause"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -272,7 +280,7 @@ class SubscriptionPortalActions(SubscriptionPortal):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/cancel"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -301,16 +309,22 @@ class SubscriptionPortalActions(SubscriptionPortal):
         )
         if comment:
             body = Markup("%s<br/>%s") % (body, comment)
+        period_end = sub_sudo.date_period_end
+
+        def outcome():
+            # The plan's notice period may carry the end to the next period.
+            return body, "cancel" if sub_sudo.date_end == period_end else "cancel_next"
+
         return self._do_step(
             sub_sudo,
             lambda: sub_sudo.action_cancel(reason=reason, at_period_end=True),
-            lambda: (body, "cancel"),
+            outcome,
         )
 
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/keep"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )

@@ -1,4 +1,5 @@
-"""The SEPA Direct Debit mandate a customer signs on the portal.
+"""The SEPA Direct Debit mandate a customer signs on the portal, the account they
+move its debits to, its revocation.
 
 The signing page shows the mandate text (creditor, creditor identifier, mandate
 reference, CORE scheme) with the reference the mandate will have; the form sends it
@@ -11,8 +12,6 @@ from odoo.tools import consteq
 from odoo.tools.misc import hmac
 
 from .portal_actions import SubscriptionPortalActions
-
-HOLDER_MAX_LENGTH = 70
 
 
 class SubscriptionPortalMandate(SubscriptionPortalActions):
@@ -55,7 +54,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/mandate"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["GET"],
         website=True,
     )
@@ -66,7 +65,7 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
     @http.route(
         ["/my/subscriptions/<int:subscription_id>/mandate"],
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
@@ -93,19 +92,10 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
             )
         holder = (holder or "").strip()
         values = {"holder": holder, "iban": iban or ""}
-        error = None
-        if len(holder) > HOLDER_MAX_LENGTH:
-            error = request.env._(
-                "The account holder's name is %(length)s characters long: SEPA allows "
-                "%(max)s, shorten it.",
-                length=len(holder),
-                max=HOLDER_MAX_LENGTH,
-            )
-        elif accept != "on":
+        if accept != "on":
             error = request.env._(
                 "Tick the box to accept the mandate: without it nothing is signed."
             )
-        if error:
             return self._mandate_page(sub_sudo, umr, error, values)
         request_http = request.httprequest
         return self._do_step(
@@ -126,3 +116,50 @@ class SubscriptionPortalMandate(SubscriptionPortalActions):
             ),
             refused=lambda message: self._mandate_page(sub_sudo, umr, message, values),
         )
+
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/account"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_account(
+        self, subscription_id, holder=None, iban=None, bic=None, **kw
+    ):
+        sub_sudo = self._subscription_for_step(subscription_id, "account")
+        mandate = sub_sudo.mandate_id
+        return self._do_step(
+            sub_sudo,
+            lambda: mandate.action_change_account(holder, iban, bic),
+            lambda: (
+                request.env._(
+                    "Bank account of mandate %(umr)s changed by the customer to "
+                    "%(iban)s.",
+                    umr=mandate.name,
+                    iban=mandate._masked_iban(),
+                ),
+                "account",
+            ),
+        )
+
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/revoke"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_revoke(self, subscription_id, **kw):
+        sub_sudo = self._subscription_for_step(subscription_id, "revoke")
+        mandate = sub_sudo.mandate_id
+        body = request.env._(
+            "SEPA Direct Debit mandate %(umr)s revoked by the customer.",
+            umr=mandate.name,
+        )
+
+        def revoke():
+            mandate.action_revoke()
+            mandate.message_post(body=body, message_type="comment")
+
+        return self._do_step(sub_sudo, revoke, lambda: (body, "revoke"))

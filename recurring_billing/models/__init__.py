@@ -30,6 +30,7 @@ from . import sepa_debit_batch_line
 from . import sepa_debit_batch_line_return
 from . import recurring_subscription_sepa
 from . import sepa_mandate_collection
+from . import sepa_mandate_customer
 from . import sepa_debit_batch_reconcile
 from . import account_move_payment
 from . import payment_transaction

@@ -129,6 +129,24 @@ class RecurringPlan(models.Model):
         help="From the customer portal, the customer may cancel at the end of the "
         "current period, with a reason, and undo it until then.",
     )
+    minimum_term_months = fields.Integer(
+        "Minimum Term (Months)",
+        help="The subscriber is committed for this many months from the start: a "
+        "cancellation that would end the service earlier is refused, on the portal "
+        "and in the back office, unless a subscription manager overrides it. 0: no "
+        "minimum term.",
+    )
+    notice_period_days = fields.Integer(
+        "Notice Period (Days)",
+        help="A cancellation at period end asked fewer than this many days before "
+        "the end of the current period ends the service at the end of the next "
+        "period. 0: no notice.",
+    )
+    pause_max_days = fields.Integer(
+        "Longest Pause (Days)",
+        help="A pause must give a resume date at most this many days after its "
+        "start, unless a subscription manager overrides it. 0: no limit.",
+    )
     line_ids = fields.One2many("recurring.plan.line", "plan_id", copy=True)
     addon_ids = fields.One2many(
         "recurring.plan.addon", "plan_id", "Add-on Packages", copy=True
@@ -155,6 +173,13 @@ class RecurringPlan(models.Model):
             "CHECK(interval_count > 0)",
             "A plan bills every 1 or more weeks, months, quarters or years: set "
             "'Bill Every' to a positive number.",
+        ),
+        (
+            "limits_positive",
+            "CHECK(minimum_term_months >= 0 AND notice_period_days >= 0 "
+            "AND pause_max_days >= 0)",
+            "The minimum term, the notice period and the longest pause cannot be "
+            "negative: use 0 for no limit.",
         ),
         (
             "trial_days_positive",

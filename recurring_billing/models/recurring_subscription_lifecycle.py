@@ -6,9 +6,15 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date, split_every
 
+from ..engine.commitments import (
+    CommitmentError,
+    PauseTooLongError,
+    cancellation_end,
+    latest_resume,
+)
 from .tools import date_argument, may_commit, record_argument
 
 _logger = logging.getLogger(__name__)
@@ -77,9 +83,12 @@ class RecurringSubscription(models.Model):
                 tracked.write(dict(sub._paid_period_vals(when), date_trial_end=when))
         return True
 
-    def action_pause(self, date_resume=None):
-        """Pause active subscriptions; they resume on ``date_resume`` if given."""
+    def action_pause(self, date_resume=None, override_limits=False):
+        """Pause active subscriptions; they resume on ``date_resume`` if given, which
+        their plan's longest pause may require (``override_limits``: a subscription
+        manager lifts it)."""
         self._check_states(("active",), self.env._("paused"))
+        self._check_override(override_limits)
         today = self._today()
         date_resume = date_argument(self.env, date_resume, self.env._("resume date"))
         if date_resume and date_resume <= today:
@@ -88,6 +97,20 @@ class RecurringSubscription(models.Model):
                     "The resume date must be after today: leave it empty to resume by hand."
                 )
             )
+        if not override_limits:
+            for plan in self.plan_id:
+                try:
+                    latest_resume(today, date_resume, plan.pause_max_days)
+                except PauseTooLongError as error:
+                    raise UserError(
+                        self.env._(
+                            "Plan %(plan)s allows pauses of %(days)s days at most: "
+                            "choose a resume date until %(date)s.",
+                            plan=plan.name,
+                            days=plan.pause_max_days,
+                            date=format_date(self.env, error.date_latest),
+                        )
+                    ) from error
         # Service stops today: the periods due before it are billed as if the
         # invoicing job had run, and the days used of a period billed in arrears now;
         # the days paid ahead from today are credited (doc/BILLING.md, Pause).
@@ -204,31 +227,53 @@ class RecurringSubscription(models.Model):
         )
         return vals
 
-    def action_cancel(self, reason=None, at_period_end=False, credit_unused=False):
-        """Cancel now, or at the end of the current period (active ones, revocable).
+    def action_cancel(
+        self,
+        reason=None,
+        at_period_end=False,
+        credit_unused=False,
+        override_limits=False,
+    ):
+        """Cancel now, or at the end of the current period (active ones, revocable):
+        of the next period when the plan's notice period has started. A cancellation
+        ending the service within the plan's minimum term is refused unless a
+        subscription manager overrides the limits (``override_limits``).
 
         With ``credit_unused``, cancelling now credits the days of the current period,
         already invoiced in advance, after today.
         """
         self._check_states(("trial", "active", "paused"), self.env._("cancelled"))
+        self._check_override(override_limits)
         reason = record_argument(self.env, reason, "recurring.cancel.reason")
         today = self._today()
         if at_period_end:
             self._check_states(("active",), self.env._("cancelled at period end"))
+        ends = {
+            sub: not override_limits and sub._cancellation_end(today, at_period_end)
+            for sub in self
+        }
+        if at_period_end:
             for sub in self:
+                end = ends[sub] or sub.date_period_end
                 sub.write(
                     {
                         "cancel_at_period_end": True,
-                        "date_end": sub.date_period_end,
+                        "date_end": end,
                         "cancel_reason_id": reason.id,
                     }
                 )
-                sub.message_post(
-                    body=self.env._(
-                        "Ends at the end of the current period, on %(date)s.",
-                        date=fields.Date.to_string(sub.date_period_end),
-                    )
+                body = self.env._(
+                    "Ends at the end of the current period, on %(date)s.",
+                    date=fields.Date.to_string(end),
                 )
+                if end != sub.date_period_end:
+                    body = self.env._(
+                        "Ends at the end of the next period, on %(date)s: the notice "
+                        "period of %(days)s days had started for the current one.",
+                        date=fields.Date.to_string(end),
+                        days=sub.plan_id.notice_period_days,
+                    )
+                sub.message_post(body=body)
             return True
         # The periods due up to today are billed as if the invoicing job had run.
         self._invoice_due(today)
@@ -256,6 +301,54 @@ class RecurringSubscription(models.Model):
         for sub, billed in unused.items():
             sub._credit_unused_days(today, billed)
         return True
+
+    def _check_override(self, override_limits):
+        """Only subscription managers lift the limits of plans; never the portal."""
+        if override_limits and not self.env.user.has_group(
+            "recurring_billing.group_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a subscription manager may override the minimum term or the "
+                    "longest pause of a plan."
+                )
+            )
+
+    def _cancellation_end(self, today, at_period_end):
+        """The last day of service of the subscription cancelled on ``today``, as
+        its plan's minimum term and notice period allow (engine/commitments.py);
+        a UserError when the minimum term refuses it."""
+        self.ensure_one()
+        plan = self.plan_id
+        period_end = next_end = None
+        if at_period_end:
+            period_end = self.date_period_end
+            schedule = self._schedule(date_end=None)
+            if period_end and schedule:
+                next_end = schedule.period_at(period_end + timedelta(days=1)).end
+                if self.date_term_end:
+                    next_end = min(next_end, self.date_term_end)
+        try:
+            return cancellation_end(
+                today,
+                period_end,
+                next_end,
+                self.date_start,
+                plan.minimum_term_months,
+                plan.notice_period_days,
+            )
+        except CommitmentError as error:
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is committed until %(date)s by the minimum term "
+                    "of %(months)s months of plan %(plan)s: it cannot end before. "
+                    "Cancel it once its current period ends on or after that day.",
+                    subscription=self.name,
+                    date=format_date(self.env, error.date_commitment_end),
+                    months=plan.minimum_term_months,
+                    plan=plan.name,
+                )
+            ) from error
 
     def action_revoke_cancel(self):
         """Keep subscriptions that were to end at the end of their period."""

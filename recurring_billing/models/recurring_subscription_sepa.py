@@ -3,8 +3,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine.sepa_ids import validate_sepa_iban
-
 
 class RecurringSubscription(models.Model):
     _inherit = "recurring.subscription"
@@ -115,36 +113,14 @@ class RecurringSubscription(models.Model):
         """The customer signs a recurrent CORE mandate today for ``iban`` (their
         account, created if new, held by ``holder``), which then pays this
         subscription. The mandate is valid at once: the signer's IP address and
-        browser are kept as the evidence of the signature. ``umr`` is the reference
-        shown to the signer (a new one from the sequence if not given).
+        browser are kept as the evidence of the signature, and the signed form is
+        e-mailed to the customer. ``umr`` is the reference shown to the signer (a
+        new one from the sequence if not given).
         """
         self.ensure_one()
         self._check_mandate_signable()
-        holder = (holder or "").strip()
-        if not holder:
-            raise UserError(
-                self.env._("Enter the name of the account holder to sign the mandate.")
-            )
-        try:
-            number = validate_sepa_iban(iban or "")
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "%(iban)s is not the IBAN of an account in the SEPA area: check "
-                    "it against your bank details.",
-                    iban=iban,
-                )
-            ) from error
         partner = self.partner_id.commercial_partner_id
-        bank = self.env["res.partner.bank"].search(
-            [
-                ("sanitized_acc_number", "=", number),
-                ("partner_id", "child_of", partner.id),
-            ],
-            limit=1,
-        ) or self.env["res.partner.bank"].create(
-            {"partner_id": partner.id, "acc_number": number, "acc_holder_name": holder}
-        )
+        bank = self.env["sepa.mandate"]._debtor_account(partner, holder, iban)
         vals = {
             "partner_id": partner.id,
             "partner_bank_id": bank.id,
@@ -161,4 +137,5 @@ class RecurringSubscription(models.Model):
         mandate = self.env["sepa.mandate"].create(vals)
         mandate.action_validate()
         self.write({"payment_method": "sepa", "mandate_id": mandate.id})
+        mandate._send_signed_form()
         return True

@@ -473,7 +473,7 @@ class SepaDebitBatch(models.Model):
         check_state(self, ("generated",), self.env._("confirmed as sent"))
         for batch in self:
             lines = batch.line_ids.filtered(lambda li: li.state == "draft")
-            lines._check_collectable()
+            lines._check_collectable(in_file=True)
             batch._check_submission_deadline(lines)
             method_line = batch.journal_id._sepa_payment_method_line()
             payments = self.env["account.payment"].create(

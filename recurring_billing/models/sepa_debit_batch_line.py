@@ -307,9 +307,10 @@ class SepaDebitBatchLine(models.Model):
     def _check_collectable_constraint(self):
         self.filtered(lambda li: li.state == "draft")._check_collectable()
 
-    def _check_collectable(self):
+    def _check_collectable(self, in_file=False):
         """Raise unless each debit can be sent: an open, posted EUR customer invoice
-        of the batch's company, debited under a valid mandate of its customer."""
+        of the batch's company, debited under a valid mandate of its customer. A
+        debit already ``in_file`` is sent even if its mandate was revoked since."""
         for line in self:
             invoice = line.invoice_id
             if invoice.currency_id.name != "EUR":
@@ -333,6 +334,8 @@ class SepaDebitBatchLine(models.Model):
                         invoice=invoice.display_name,
                     )
                 )
+            if in_file and line.mandate_id.state == "revoked":
+                continue
             line.mandate_id._check_usable(invoice.partner_id, line.company_id)
 
     def _prepare_payment_vals(self, method_line):

@@ -386,8 +386,11 @@ class SepaMandate(models.Model):
             )[:1]
 
     def action_revoke(self):
+        """The customer withdraws the mandates: no new collection, but the debits in
+        a file already generated are collected (see ``_stop_collections``)."""
         check_state(self, ("valid",), self.env._("revoked"))
         self._set_state("revoked")
+        self._stop_collections()
         return True
 
     def action_cancel(self):

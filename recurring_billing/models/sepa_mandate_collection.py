@@ -64,6 +64,29 @@ class SepaMandate(models.Model):
                     )
                 )
 
+    def _stop_collections(self):
+        """After the revocation of the mandates: their debits not yet in a file
+        leave their batches, and the subscriptions they paid are paid by hand until
+        the customer signs a new mandate. A debit in a file already generated stays:
+        the file may be at the bank, and it is collected."""
+        waiting = self.batch_line_ids.filtered(
+            lambda li: li.state == "draft" and li.batch_id.state == "draft"
+        )
+        for batch, debits in waiting.grouped("batch_id").items():
+            batch._message_log(
+                body=self.env._(
+                    "Mandate %(mandate)s was revoked: its debits %(debits)s leave the "
+                    "batch.",
+                    mandate=", ".join(debits.mandate_id.mapped("name")),
+                    debits=", ".join(debits.mapped("end_to_end_id")),
+                )
+            )
+        waiting.unlink()
+        # sudo: an accountant revoking the mandate may only read subscriptions.
+        self.sudo().subscription_ids.write(
+            {"payment_method": "manual", "mandate_id": False}
+        )
+
     def _sequence_type(self):
         """The sequence type (FRST, RCUR, FNAL, OOFF) of the next collection."""
         self.ensure_one()
@@ -251,7 +274,8 @@ class SepaMandate(models.Model):
                 ),
             }
             mandate.write(vals)
-            if mandate.mandate_type == "oneoff" or last:
+            # A mandate revoked once its file was generated stays revoked.
+            if mandate.state == "valid" and (mandate.mandate_type == "oneoff" or last):
                 mandate._set_state("expired")
 
     @api.model

@@ -38,6 +38,10 @@ from . import test_portal_access
 from . import test_portal_changes
 from . import test_portal_tour
 from . import test_portal_mandate
+from . import test_portal_account
+from . import test_portal_revoke
+from . import test_plan_limits
+from . import test_portal_summary
 from . import test_subscription_back_office
 from . import test_edges_resume
 from . import test_dunning

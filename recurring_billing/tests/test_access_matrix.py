@@ -40,6 +40,7 @@ recurring.pause.wizard           | rwc- | rwc-    | ---- | ----    | ----   | rw
 recurring.change.wizard          | rwc- | rwc-    | ---- | ----    | ----   | rwc- n/a
 recurring.change.wizard.line     | rwcd | rwcd    | ---- | ----    | ----   | rwcd n/a
 sepa.return.wizard               | ---- | rwc-    | rwc- | rwc-    | ----   | ---- n/a
+sepa.mandate.account.wizard      | rwc- | rwc-    | rwc- | rwc-    | ----   | rwc- n/a
 sepa.statement.match.wizard      | ---- | ----    | rwc- | rwc-    | ----   | ---- n/a
 sepa.statement.match.wizard.line | ---- | ----    | rwcd | rwcd    | ----   | ---- n/a
 mrr.movement                     | ---- | r---    | ---- | r---    | ----   | ---- n/a

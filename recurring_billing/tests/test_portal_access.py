@@ -155,3 +155,46 @@ class TestPortalAccess(PortalCommon):
         self.assertFalse(
             self.sub_a.message_ids.filtered(lambda m: "customer" in (m.body or ""))
         )
+
+    def test_visitor_with_the_token_reads_but_every_step_is_forbidden(self):
+        # A link with the token opens the page to whoever has it; changing the
+        # subscription needs its customer's login.
+        self.authenticate(None, None)  # a visitor's session, with its CSRF token
+        token = self.sub_b._portal_ensure_token()
+        page = self.url_open(f"/my/subscriptions/{self.sub_b.id}?access_token={token}")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("o_recurring_portal_self_service", page.text)
+        steps = {
+            "pause": {},
+            "cancel": {"reason_id": self.reason.id},
+            "keep": {},
+            "plan": {"plan_id": self.plan_pro.id},
+            "addons": {f"addon_{self.seat_addon.id}": "2"},
+            "mandate": {"holder": "Visitor", "iban": "FR1420041010050500013M02606"},
+            "account": {"holder": "Visitor", "iban": "FR1420041010050500013M02606"},
+            "revoke": {},
+        }
+        with freeze_time("2026-02-15"):
+            for step, data in steps.items():
+                response = self._post(
+                    f"/my/subscriptions/{self.sub_b.id}/{step}",
+                    {**data, "access_token": token},
+                )
+                self.assertEqual(response.status_code, 403, step)
+                preview = self.url_open(
+                    f"/my/subscriptions/{self.sub_b.id}/{step}?access_token={token}",
+                    allow_redirects=False,
+                )
+                self.assertIn(preview.status_code, (403, 405), step)
+        self.assertRecordValues(
+            self.sub_b,
+            [
+                {
+                    "state": "active",
+                    "plan_id": self.plan_basic.id,
+                    "payment_method": "manual",
+                }
+            ],
+        )
+        self.assertFalse(self.sub_b.cancel_at_period_end)
+        self.assertFalse(self.customer_b.bank_ids)

@@ -71,6 +71,37 @@ class TestPortalMandate(PortalCommon):
         )
         self.assertEqual(signed.author_id, self.customer_a)
 
+    def _sign(self, sub, iban=OTHER_IBAN):
+        """Sign a mandate for ``sub`` on the portal as customer A; the new mandate."""
+        self._login("portal_a")
+        with freeze_time("2026-02-15"):
+            hidden, _page = self._signing_form(sub)
+            self._post(
+                f"/my/subscriptions/{sub.id}/mandate",
+                {**hidden, "holder": "Portal Customer A", "iban": iban, "accept": "on"},
+            )
+        return self._mandates()
+
+    def test_signed_mandate_form_is_attached_and_mailed_to_the_customer(self):
+        mandate = self._sign(self.sub_a)
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "sepa.mandate"), ("res_id", "=", mandate.id)]
+        )
+        # The mandate form, rendered by its report (as HTML while testing: Odoo
+        # renders reports as HTML in tests, as a PDF otherwise).
+        self.assertEqual(len(attachment), 1)
+        self.assertTrue(attachment.name.startswith(f"SEPA mandate {mandate.name}."))
+        self.assertIn(mandate.name, attachment.raw.decode())
+        in_chatter = mandate.message_ids.filtered(lambda m: m.attachment_ids)
+        self.assertEqual(in_chatter.attachment_ids, attachment)
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "sepa.mandate"), ("res_id", "=", mandate.id)]
+        )
+        self.assertEqual(len(mails), 1)
+        self.assertEqual(mails.recipient_ids, self.customer_a)
+        self.assertEqual(mails.attachment_ids, attachment)
+        self.assertIn(mandate.name, mails.subject)
+
     def test_iban_with_a_bad_checksum_is_refused_and_nothing_is_written(self):
         self._login("portal_a")
         with freeze_time("2026-02-15"):

@@ -46,7 +46,7 @@ class TestPortalTour(PortalCommon):
         )
         self.assertEqual(len(self._customer_messages()), 3)
 
-    def test_more_seats_with_their_price_shown_first_then_a_mandate(self):
+    def test_more_seats_with_their_price_shown_first_then_a_mandate_and_new_iban(self):
         # Pro with no seat, started today: 2 seats for the whole period bill 10.00.
         customer = self._portal_customer("Portal Seats Customer", "portal_s")
         sub = self._subscription(self.plan_pro, fields.Date.today(), customer)
@@ -61,3 +61,14 @@ class TestPortalTour(PortalCommon):
             sub.mandate_id, [{"state": "valid", "signed_online": True}]
         )
         self.assertEqual(sub.payment_method, "sepa")
+        self.assertEqual(
+            sub.mandate_id.partner_bank_id.sanitized_acc_number,
+            "DE65100700000123456789",
+        )
+        # The signed form, then the confirmation of the new account.
+        self.assertEqual(
+            self.env["mail.mail"].search_count(
+                [("model", "=", "sepa.mandate"), ("res_id", "=", sub.mandate_id.id)]
+            ),
+            2,
+        )

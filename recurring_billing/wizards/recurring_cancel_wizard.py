@@ -26,6 +26,12 @@ class RecurringCancelWizard(models.TransientModel):
         "invoiced, after today.",
     )
 
+    # Shown to subscription managers only; the model method refuses anyone else.
+    override_limits = fields.Boolean(
+        "Override the Plan's Limits",
+        help="Lift the minimum term and the longest pause of the plan for this time.",
+    )
+
     @api.constrains("subscription_ids")
     def _check_subscription_ids(self):
         # sudo: the wizard reads back only the subscriptions its user may read; the
@@ -38,5 +44,6 @@ class RecurringCancelWizard(models.TransientModel):
             reason=self.reason_id,
             at_period_end=self.when == "period_end",
             credit_unused=self.when == "now" and self.credit_unused,
+            override_limits=self.override_limits,
         )
         return {"type": "ir.actions.act_window_close"}

@@ -15,6 +15,12 @@ class RecurringPauseWizard(models.TransientModel):
         "Resume On", help="Leave empty to resume the subscriptions by hand."
     )
 
+    # Shown to subscription managers only; the model method refuses anyone else.
+    override_limits = fields.Boolean(
+        "Override the Plan's Limits",
+        help="Lift the minimum term and the longest pause of the plan for this time.",
+    )
+
     @api.constrains("subscription_ids")
     def _check_subscription_ids(self):
         # sudo: the wizard reads back only the subscriptions its user may read; the
@@ -23,5 +29,7 @@ class RecurringPauseWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.subscription_ids.action_pause(date_resume=self.date_resume)
+        self.subscription_ids.action_pause(
+            date_resume=self.date_resume, override_limits=self.override_limits
+        )
         return {"type": "ir.actions.act_window_close"}

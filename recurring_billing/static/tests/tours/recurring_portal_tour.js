@@ -102,7 +102,7 @@ registry.category("web_tour.tours").add("recurring_portal_cancel_pause_tour", {
 
 /**
  * A customer adds seats, seeing their prorated price first, then signs a SEPA Direct
- * Debit mandate to pay the subscription.
+ * Debit mandate to pay the subscription and moves its debits to another account.
  */
 registry.category("web_tour.tours").add("recurring_portal_seats_mandate_tour", {
     url: "/my/subscriptions",
@@ -166,6 +166,24 @@ registry.category("web_tour.tours").add("recurring_portal_seats_mandate_tour", {
         {
             content: "The payment method shows the masked IBAN",
             trigger: ".o_recurring_portal_payment:contains(FR14 **** 2606)",
+        },
+        {
+            content: "Enter the IBAN of another account",
+            trigger: ".o_recurring_portal_account input[name=iban]",
+            run: "edit DE65 1007 0000 0123 4567 89",
+        },
+        {
+            content: "Move the debits to it",
+            trigger: ".o_recurring_portal_account button[type=submit]",
+            run: "click",
+        },
+        {
+            content: "The account is changed",
+            trigger: ".o_recurring_portal_done:contains(Your bank account is changed)",
+        },
+        {
+            content: "The payment method shows the new account, masked",
+            trigger: ".o_recurring_portal_payment:contains(DE65 **** 6789)",
         },
     ],
 });
