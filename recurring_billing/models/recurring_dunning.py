@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
@@ -326,9 +326,13 @@ class RecurringDunning(models.Model):
             return
         if self.outcome == "cancel" and sub.state in ("trial", "active", "paused"):
             self._end("closed")
-            sub.action_cancel(
+            # The policy of the company, not the customer's choice: a minimum term
+            # binds the customer's cancellations, not this one. As the superuser (a
+            # subscription manager), the one who may lift it.
+            sub.with_user(SUPERUSER_ID).action_cancel(
                 reason=self.env.ref("recurring_billing.cancel_reason_payment"),
                 credit_unused=True,
+                override_limits=True,
             )
             self._settle_with_credits()
             return

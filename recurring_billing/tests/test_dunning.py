@@ -270,3 +270,13 @@ class TestDunning(SepaCommon):
         self.assertEqual(dunning.state, "closed")
         # Still owed: the manager's decision forgives nothing.
         self.assertEqual(self.invoice.amount_residual, 34.5)
+
+    def test_cancel_outcome_ends_a_subscription_within_its_minimum_term(self):
+        # Committed for 12 months from 03-02: the customer could not cancel before
+        # 2027-03-01, but the company's dunning outcome may.
+        self.plan_basic.write({"dunning_outcome": "cancel", "minimum_term_months": 12})
+        self._fail("2026-03-10")
+        for day in ("2026-03-13", "2026-03-15", "2026-03-17"):
+            self._run(day)
+        self.assertEqual(self.subscription.state, "cancelled")
+        self.assertEqual(self.subscription.date_end, date(2026, 3, 17))
