@@ -198,3 +198,15 @@ class TestPortalAccess(PortalCommon):
         )
         self.assertFalse(self.sub_b.cancel_at_period_end)
         self.assertFalse(self.customer_b.bank_ids)
+
+    def test_failed_payment_shows_the_amount_due_and_a_link_to_pay(self):
+        invoice = self.sub_a.invoice_ids
+        with freeze_time("2026-02-12"):
+            self.env["recurring.dunning"]._start(invoice, "Insufficient funds")
+        self._login("portal_a")
+        page = self.url_open(f"/my/subscriptions/{self.sub_a.id}")
+        self.assertIn("o_recurring_portal_dunning", page.text)
+        self.assertIn(f'href="/my/invoices/{invoice.id}"', page.text)
+        self.assertNotIn(">True<", page.text)
+        other = self.url_open(f"/my/subscriptions/{self.sub_b.id}")
+        self.assertNotIn("o_recurring_portal_dunning", other.text)
