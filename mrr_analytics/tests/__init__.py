@@ -6,3 +6,4 @@ from . import test_mrr_snapshot_total
 from . import test_mrr_tax_included
 from . import test_mrr_oracle
 from . import test_mrr_report_views
+from . import test_mrr_readonly
