@@ -3,6 +3,8 @@
 from datetime import date
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
 from odoo.addons.recurring_billing.models.recurring_invoicing_job import (
     RecurringInvoicingJob,
 )
@@ -14,6 +16,7 @@ START = date(2026, 1, 10)
 TODAY = date(2026, 2, 10)
 
 
+@tagged("post_install", "-at_install")
 class TestInvoicingBatchCost(InvoicingCommon):
     def _batch_queries(self, count):
         """Queries of the job reading and checking a batch of ``count`` due
