@@ -47,6 +47,13 @@ def report_size(count, labels, runs, ratio_target=RATIO_TARGET):
             f"{cpu_seconds(a) / cpu_seconds(b):.2f}" for a, b in pairs
         )
         print(f"  ratio per repeat: wall {wall_ratios}; CPU {cpu_ratios}")
+        walls_r = [a["seconds"] / b["seconds"] for a, b in pairs]
+        cpus_r = [cpu_seconds(a) / cpu_seconds(b) for a, b in pairs]
+        print(
+            f"  ratio of the repeats: wall median {statistics.median(walls_r):.2f}, "
+            f"worst {max(walls_r):.2f}; CPU median {statistics.median(cpus_r):.2f}, "
+            f"worst {max(cpus_r):.2f}"
+        )
     for index, label in enumerate(labels):
         print(f"  {label:<30} {work_split(runs[index])}")
         print(f"  {'':<30} {batch_trend(runs[index])}")

@@ -8,8 +8,12 @@ subscriptions of the largest N, analysed so every run starts from the same plann
 statistics; the addons are updated in it whenever their code changed. Each side of
 a scenario (the baseline first) is then timed in a process of its own, on a fresh
 copy of the template, so both commit their batches as the scheduled job does, start
-from the same data and report their own peak memory. The order of the sides
-alternates between repeats; the figures are medians. With several N, the growth
+from the same data (vacuumed and analysed) and report their own peak memory. The
+sides run in lockstep (lockstep.py): batch by batch, taking turns, so that both meet
+the same load of a shared machine; ``--sequential`` (implied by ``--profile``) times
+each side's whole run after the other's instead. The order of the sides alternates
+between repeats; the figures are medians, with the median and the worst of the
+ratios of each repeat. With several N, the growth
 factor of each side (time at the largest N / time at the smallest) tells whether the
 time grows linearly.
 """
@@ -26,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from lockstep import Turns, run_in_turns
 from report import (
     RATIO_TARGET,
     RATIO_TARGETS,
@@ -186,8 +191,12 @@ def backend_cpu_seconds(cr):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(database, scenario, count, index, profile=None):
-    """Time the ``index``-th step of ``scenario`` on ``count`` customers, committing."""
+def measure(database, scenario, count, index, profile=None, lockstep=False):
+    """Time the ``index``-th step of ``scenario`` on ``count`` customers, committing.
+
+    In ``lockstep``, the step runs batch by batch when the parent says (see
+    lockstep.py) and only the time of its batches counts.
+    """
     registry = open_registry(database)
     from scenarios import SCENARIOS
 
@@ -200,6 +209,9 @@ def measure(database, scenario, count, index, profile=None):
         cr.rollback()
         env.invalidate_all()
         label, step = list(SCENARIOS[scenario](env, customers, commit=True))[index]
+        turns = lockstep and Turns(lambda: backend_cpu_seconds(cr))
+        if turns:
+            turns.wait()
         rss_before = peak_rss_mb()
         profiler = None
         if profile:
@@ -211,12 +223,17 @@ def measure(database, scenario, count, index, profile=None):
         queries_start = cr.sql_log_count
         cpu_start = time.process_time()
         start = time.perf_counter()
-        with batch_clock(cr) as commits:
+        with batch_clock(cr, turns) as commits:
             made = step()
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
         db_end = backend_cpu_seconds(cr)
         queries = cr.sql_log_count - queries_start
+        batches = [b - a for a, b in itertools.pairwise([start, *commits])]
+        if turns:
+            turns.lap()
+            seconds, cpu, db_cpu, batches = turns.totals()
+            db_start, db_end = 0.0, db_cpu
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -229,19 +246,22 @@ def measure(database, scenario, count, index, profile=None):
         "queries": queries,
         "rss_mb": peak_rss_mb(),
         "rss_before_mb": rss_before,
-        "batches": [b - a for a, b in itertools.pairwise([start, *commits])],
+        "batches": batches,
     }
 
 
 @contextlib.contextmanager
-def batch_clock(cr):
-    """The times of the commits made on ``cr``: both sides commit once per batch."""
+def batch_clock(cr, turns=None):
+    """The times of the commits made on ``cr``: both sides commit once per batch;
+    in lockstep, the side then waits for its next turn."""
     commits = []
     commit = cr.commit
 
     def timed_commit():
         result = commit()
         commits.append(time.perf_counter())
+        if turns:
+            turns.after_commit()
         return result
 
     cr.commit = timed_commit
@@ -265,8 +285,8 @@ def child(*args):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def fresh_copy(template):
-    copy = f"{template}_run"
+def fresh_copy(template, suffix=""):
+    copy = f"{template}_run{suffix}"
     if database_exists(copy):
         subprocess.run(["dropdb", copy], check=True)
     # A file copy starts with a checkpoint: every run finds the same clean buffers
@@ -274,6 +294,9 @@ def fresh_copy(template):
     subprocess.run(
         ["createdb", "--strategy=file_copy", "-T", template, copy], check=True
     )
+    # Autovacuum may be off: each side starts from analysed tables with their
+    # visibility map set, whatever was done to the template before.
+    psql(copy, "VACUUM ANALYZE")
     return copy
 
 
@@ -288,12 +311,35 @@ def build_template(args, largest):
     return labels
 
 
+def run_in_lockstep(args, count, runs, repeat):
+    """One repeat of every side, batch by batch in turns (lockstep.py)."""
+    copies = [fresh_copy(args.database, index) for index in runs]
+    try:
+        results = run_in_turns(
+            [
+                [sys.executable, __file__, "--measure", index, "--lockstep"]
+                + ["--scenario", args.scenario, "--n", count, "-d", copy]
+                for index, copy in zip(runs, copies, strict=True)
+            ],
+            first=repeat % 2,
+        )
+    finally:
+        for copy in copies:
+            subprocess.run(["dropdb", copy], check=True)
+    for index, result in zip(runs, results, strict=True):
+        runs[index].append(result)
+
+
 def run_size(args, count, labels):
     """Every side ``args.repeat`` times on ``count`` customers; runs per side."""
     runs = {index: [] for index in range(len(labels))}
     for repeat in range(args.repeat):
         order = list(runs) if repeat % 2 == 0 else list(reversed(runs))
         loads = []
+        if not args.sequential:
+            loads.append(os.getloadavg()[0])
+            run_in_lockstep(args, count, runs, repeat)
+            order = []
         for index in order:
             loads.append(os.getloadavg()[0])
             copy = fresh_copy(args.database)
@@ -310,6 +356,7 @@ def run_size(args, count, labels):
             finally:
                 subprocess.run(["dropdb", copy], check=True)
             runs[index].append(result)
+        order = order or (list(runs) if repeat % 2 == 0 else list(reversed(runs)))
         print(
             f"  repeat {repeat + 1}: "
             + ", ".join(
@@ -339,9 +386,17 @@ def main(argv=None):
         help="template database, built once and copied for each run",
     )
     parser.add_argument("--profile", help="folder for a cProfile file of each run")
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="time each side's whole run after the other's instead of in lockstep",
+    )
+    parser.add_argument("--lockstep", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # A profile is of one whole run: its side runs alone.
+    args.sequential = args.sequential or bool(args.profile)
     sizes = sorted({int(n) for n in args.n.split(",")})
 
     if args.prepare:
@@ -349,7 +404,12 @@ def main(argv=None):
         return
     if args.measure is not None:
         result = measure(
-            args.database, args.scenario, sizes[-1], args.measure, args.profile
+            args.database,
+            args.scenario,
+            sizes[-1],
+            args.measure,
+            args.profile,
+            args.lockstep,
         )
         print(json.dumps(result))
         return

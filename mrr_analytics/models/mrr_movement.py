@@ -113,9 +113,12 @@ class MrrMovement(models.Model):
     # -- Reading ------------------------------------------------------------------------
 
     @api.model
+    @api.readonly
     def read_group(
         self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True
     ):
+        # Read-only, as the method it overrides: with a read replica
+        # (--db_replica_host), the pivots and graphs of the reports are read there.
         # A graph by month asks for the months without movements to be filled: fill
         # the whole range of the search (up to this month when it has no end), not
         # only the months between the first and the last movement.

@@ -7,3 +7,4 @@ from . import test_mrr_tax_included
 from . import test_mrr_oracle
 from . import test_mrr_report_views
 from . import test_mrr_dunning
+from . import test_mrr_readonly

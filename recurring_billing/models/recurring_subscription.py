@@ -688,7 +688,11 @@ class RecurringSubscription(models.Model):
 
     def _check_invoice_address(self):
         """Raise unless the invoice address of each paid subscription is one."""
-        for sub in self.filtered(lambda sub: not sub.plan_id.is_free):
+        # Looped over self, not over a filtered copy: the records keep self's
+        # prefetch, so the addresses of a whole batch are read in one query.
+        for sub in self:
+            if sub.plan_id.is_free:
+                continue
             partner = sub.partner_invoice_id
             if not (partner.street or partner.city):
                 raise UserError(

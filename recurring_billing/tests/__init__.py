@@ -2,6 +2,7 @@ from . import test_change_log
 from . import test_invoicing
 from . import test_invoicing_changes
 from . import test_invoicing_concurrency
+from . import test_invoicing_batch_cost
 from . import test_lifecycle
 from . import test_plan
 from . import test_security
