@@ -80,13 +80,15 @@ class AccountMove(models.Model):
             )
             .invoice_ids
         )
-        return invoices.filtered(
-            lambda move: (
-                move.id in locked
-                and move not in busy
-                and not move.subscription_id._payment_token_error()
-            )
-        )
+        free = invoices.filtered(lambda move: move.id in locked and move not in busy)
+        errors = {move: move.subscription_id._payment_token_error() for move in free}
+        # A saved payment method that cannot pay any more (its provider disabled, the
+        # currency refused since) would leave the invoice unpaid in silence: it is
+        # followed up as a failure that no retry can mend.
+        for move, error in errors.items():
+            if error:
+                self.env["recurring.dunning"]._start(move, error, retry_allowed=False)
+        return free.filtered(lambda move: not errors[move])
 
     def _recurring_create_charges(self):
         """The draft transactions charging the invoices of ``self``, each on its own

@@ -77,3 +77,18 @@ class TestDunningToken(PaymentTokenCommon):
         # Day 5: the provider has not answered; no third charge while it is pending.
         self._run_dunning("2026-01-15")
         self.assertEqual(len(self._charges(invoice)), 2)
+
+    def test_invoice_a_disabled_provider_cannot_charge_is_followed_up(self):
+        sub = self._token_subscription("done")
+        self.provider.state = "disabled"
+        self._run_cron("2026-01-10")
+        invoice = self._invoices(sub)
+        # Posted, not charged: the customer is told to pay it another way, once.
+        self.assertFalse(self._charges(invoice))
+        dunning = sub.dunning_id
+        self.assertEqual(dunning.invoice_ids, invoice)
+        self.assertFalse(dunning.retry_allowed)
+        self.assertIn("which is disabled", dunning.reason)
+        self._run_dunning("2026-01-13")
+        self.assertFalse(self._charges(invoice))
+        self.assertEqual(dunning.step, 1)
