@@ -213,6 +213,7 @@ class SubscriptionPortal(CustomerPortal):
             sub_sudo.cancel_at_period_end
         )
         plans = self._plans_offered(sub_sudo) if live else plan.browse()
+        mandate_valid = self._mandate_valid(sub_sudo)
         steps = {
             "plans": plans,
             "change_plan": bool(plans),
@@ -229,8 +230,8 @@ class SubscriptionPortal(CustomerPortal):
             and plan.portal_allow_cancel
             and sub_sudo.cancel_at_period_end,
             "mandate": not sub_sudo.mandate_id and self._mandate_signable(sub_sudo),
-            "account": self._mandate_valid(sub_sudo),
-            "revoke": self._mandate_valid(sub_sudo),
+            "account": mandate_valid,
+            "revoke": mandate_valid,
         }
         if request.env.user._is_public():
             # A visitor with the link of the page reads it; steps need a login.

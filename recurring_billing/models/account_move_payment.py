@@ -85,9 +85,9 @@ class AccountMove(models.Model):
         # A saved payment method that cannot pay any more (its provider disabled, the
         # currency refused since) would leave the invoice unpaid in silence: it is
         # followed up as a failure that no retry can mend.
-        for move, error in errors.items():
-            if error:
-                self.env["recurring.dunning"]._start(move, error, retry_allowed=False)
+        failed = free.filtered(lambda move: errors[move])
+        for error, moves in failed.grouped(lambda move: errors[move]).items():
+            self.env["recurring.dunning"]._start(moves, error, retry_allowed=False)
         return free.filtered(lambda move: not errors[move])
 
     def _recurring_create_charges(self):

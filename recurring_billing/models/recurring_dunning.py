@@ -230,9 +230,12 @@ class RecurringDunning(models.Model):
 
     def _send_reminder(self):
         template = self.env.ref("recurring_billing.mail_template_dunning_reminder")
-        for dunning in self.filtered(lambda d: d._open_invoices()):
+        for dunning in self:
+            invoices = dunning._open_invoices()
+            if not invoices:
+                continue
             # The access tokens of the pay links are made before the mail renders.
-            for invoice in dunning._open_invoices():
+            for invoice in invoices:
                 invoice._portal_ensure_token()
             dunning.message_post_with_source(
                 template, message_type="comment", subtype_xmlid="mail.mt_comment"
@@ -325,10 +328,10 @@ class RecurringDunning(models.Model):
             sub._suspend()
             return
         if self.outcome == "cancel" and sub.state in ("trial", "active", "paused"):
-            self._end("closed")
-            # The policy of the company, not the customer's choice: a minimum term
-            # binds the customer's cancellations, not this one. As the superuser (a
-            # subscription manager), the one who may lift it.
+            # The cancellation ends the follow-up (closed) before its credit note is
+            # set against the invoice. The company's policy, not the customer's
+            # choice: a minimum term binds the customer's cancellations, not this
+            # one. As the superuser (a subscription manager), who may lift it.
             sub.with_user(SUPERUSER_ID).action_cancel(
                 reason=self.env.ref("recurring_billing.cancel_reason_payment"),
                 credit_unused=True,
@@ -382,10 +385,9 @@ class RecurringDunning(models.Model):
             [("state", "in", OPEN_STATES), ("invoice_ids", "in", invoices.ids)]
         )
         for dunning in followups:
-            if dunning._open_invoices():
-                continue
             suspended = dunning.state == "suspended"
-            dunning._end("recovered")
+            if not dunning._close_if_settled():
+                continue
             dunning.message_post(body=self.env._("Paid: the follow-up ends."))
             if suspended and dunning.subscription_id.state == "paused":
                 dunning.subscription_id.action_resume()

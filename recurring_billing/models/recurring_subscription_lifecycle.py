@@ -111,12 +111,8 @@ class RecurringSubscription(models.Model):
                             date=format_date(self.env, error.date_latest),
                         )
                     ) from error
-        # Service stops today: the periods due before it are billed as if the
-        # invoicing job had run, and the days used of a period billed in arrears now;
-        # the days paid ahead from today are credited (doc/BILLING.md, Pause).
-        yesterday = today - timedelta(days=1)
-        self._invoice_due(yesterday)
-        self._bill_used_days(yesterday)
+        # The days paid ahead from today are credited (doc/BILLING.md, Pause).
+        yesterday = self._bill_service_until_yesterday(today)
         for sub in self:
             sub._credit_unused_days(yesterday)
         with self._mrr_tracking("pause", today, True) as tracked:
@@ -124,6 +120,15 @@ class RecurringSubscription(models.Model):
                 {"state": "paused", "date_pause": today, "date_resume": date_resume}
             )
         return True
+
+    def _bill_service_until_yesterday(self, today):
+        """Service stops ``today`` (a pause, a suspension): the periods due before it
+        are billed as if the invoicing job had run, and the days used of a period
+        billed in arrears now. Returns the last day of service."""
+        yesterday = today - timedelta(days=1)
+        self._invoice_due(yesterday)
+        self._bill_used_days(yesterday)
+        return yesterday
 
     def _suspend(self):
         """Pause for non-payment: the last day of the payment follow-up passed unpaid.
@@ -134,9 +139,7 @@ class RecurringSubscription(models.Model):
         """
         self._check_states(("active",), self.env._("suspended"))
         today = self._today()
-        yesterday = today - timedelta(days=1)
-        self._invoice_due(yesterday)
-        self._bill_used_days(yesterday)
+        self._bill_service_until_yesterday(today)
         with self._mrr_tracking("suspension", today, True) as tracked:
             tracked.write(
                 {
