@@ -26,6 +26,14 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
+    recurring_charge_due = fields.Boolean(
+        "To Charge to the Saved Payment Method",
+        index=True,
+        copy=False,
+        readonly=True,
+        help="Posted for a subscription paid by a saved payment method and not "
+        "charged yet: the charging job charges it.",
+    )
     sepa_line_ids = fields.One2many(
         "sepa.debit.batch.line", "invoice_id", "SEPA Direct Debits"
     )

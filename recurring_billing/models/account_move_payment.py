@@ -1,12 +1,20 @@
 """Collecting the posted invoices of subscriptions paid by a saved payment method:
-one off-session transaction per invoice and attempt, sent to the token's provider."""
+one off-session transaction per invoice and attempt, sent to the token's provider,
+for what is left once the subscription's credit notes are set against the invoice.
+
+Whatever door posts an invoice (the invoicing job, *Invoice now*, a change, a cancel
+or pause billing the due periods, a period re-invoiced, an accountant posting a
+draft), posting marks it to charge; the charging job charges it once committed."""
 
 import logging
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, models
-from odoo.tools import SQL
+from odoo import Command, api, models
+from odoo.tools import SQL, split_every
+
+from .sepa_debit_batch_line import PENDING_STATES
+from .tools import may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -15,8 +23,52 @@ _logger = logging.getLogger(__name__)
 AWAITED_STATES = ("pending", "authorized")
 
 
+BATCH_SIZE = 100
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        to_charge = posted._recurring_to_charge()
+        if to_charge:
+            to_charge.recurring_charge_due = True
+            # The invoicing job charges its invoices itself, right after committing
+            # them; any other door leaves them to the charging job, which runs once
+            # this transaction is committed: a charge is never sent for an invoice
+            # that could still be rolled back. sudo: scheduling a job is the
+            # system's, not the poster's, right.
+            if not self.env.context.get("recurring_charge_inline"):
+                self.env.ref(
+                    "recurring_billing.ir_cron_charge_invoices"
+                ).sudo()._trigger()
+        return posted
+
+    def _recurring_to_charge(self):
+        """The posted customer invoices of ``self`` with an amount due whose
+        subscription is paid by a saved payment method."""
+        return self.filtered(
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.subscription_id.payment_method == "token"
+                and move.currency_id.compare_amounts(move.amount_residual, 0) > 0
+            )
+        )
+
+    @api.model
+    def _cron_charge_invoices(self, batch_size=BATCH_SIZE):
+        """Charge the invoices posted to charge and not charged yet, in batches
+        committed outside of tests."""
+        commit = may_commit(self.env)
+        due = self.search([("recurring_charge_due", "=", True)], order="id")
+        done = 0
+        for ids in split_every(batch_size, due.ids):
+            self.browse(ids)._recurring_charge_token(commit=commit)
+            done += len(ids)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
+        return done
 
     def _recurring_charge_token(self, commit=False):
         """Charge each invoice of ``self`` that may be charged to the saved payment
@@ -25,13 +77,21 @@ class AccountMove(models.Model):
         An invoice is charged if it is a posted customer invoice of a subscription
         paid by a saved payment method, with an amount due, and no transaction of it
         is pending, authorized, done but not post-processed, or a charge not sent.
-        Its charge is the next attempt (1, 2, …) for its amount due. A charge that
+        Its charge is the next attempt (1, 2, …) for its amount due once the open
+        credit notes of its subscription are set against it. A charge that
         fails ends in error and leaves the others be. With ``commit``, the
         transactions are committed before they are sent, so that a run killed
         meanwhile can never send an attempt again, and once sent.
         """
-        invoices = self._recurring_chargeable()
+        invoices, held = self._recurring_chargeable()
         txs = invoices._recurring_create_charges()
+        # Charged, followed up, being paid or with nothing left to charge: done
+        # with, unless another worker holds it or its charge could not be made.
+        (
+            self.filtered("recurring_charge_due")
+            - held
+            - (invoices - txs.recurring_invoice_id)
+        ).recurring_charge_due = False
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         txs._recurring_send_charges()
@@ -40,17 +100,11 @@ class AccountMove(models.Model):
         return txs
 
     def _recurring_chargeable(self):
-        """The invoices of ``self`` to charge now, locked: another worker skips them."""
-        invoices = self.filtered(
-            lambda move: (
-                move.move_type == "out_invoice"
-                and move.state == "posted"
-                and move.subscription_id.payment_method == "token"
-                and move.currency_id.compare_amounts(move.amount_residual, 0) > 0
-            )
-        )
+        """The invoices of ``self`` to charge now, locked, their credit notes set
+        against them; and those another worker holds, which it charges."""
+        invoices = self._recurring_to_charge()
         if not invoices:
-            return invoices
+            return invoices, invoices
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM account_move WHERE id = ANY(%s) "
@@ -59,6 +113,7 @@ class AccountMove(models.Model):
             )
         )
         locked = {row[0] for row in self.env.cr.fetchall()}
+        held = invoices.filtered(lambda move: move.id not in locked)
         # Transactions are the payment managers' records; whether one is awaited
         # decides the charge, whoever runs it.
         busy = (
@@ -80,7 +135,16 @@ class AccountMove(models.Model):
             )
             .invoice_ids
         )
-        free = invoices.filtered(lambda move: move.id in locked and move not in busy)
+        # An invoice switched from SEPA to a saved payment method while one of its
+        # debits is in a batch is collected by that debit, not charged beside it.
+        debited = invoices.filtered(
+            lambda move: move.sepa_line_ids.filtered(
+                lambda line: line.state in PENDING_STATES
+            )
+        )
+        free = invoices - held - busy - debited
+        free._recurring_settle_credits()
+        free = free._recurring_to_charge()
         errors = {move: move.subscription_id._payment_token_error() for move in free}
         # A saved payment method that cannot pay any more (its provider disabled, the
         # currency refused since) would leave the invoice unpaid in silence: it is
@@ -88,7 +152,44 @@ class AccountMove(models.Model):
         failed = free.filtered(lambda move: errors[move])
         for error, moves in failed.grouped(lambda move: errors[move]).items():
             self.env["recurring.dunning"]._start(moves, error, retry_allowed=False)
-        return free.filtered(lambda move: not errors[move])
+        return free - failed, held
+
+    def _recurring_settle_credits(self):
+        """Set the open credit notes of the subscriptions of these invoices against
+        them, oldest first: a customer collected automatically pays what is left
+        once credited, never the whole invoice beside an unused credit."""
+        invoices = self.filtered(
+            lambda move: move.move_type == "out_invoice" and move.state == "posted"
+        )
+        if not invoices:
+            return
+        credits = self.search(
+            [
+                ("subscription_id", "in", invoices.subscription_id.ids),
+                ("move_type", "=", "out_refund"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ]
+        )
+        if not credits:
+            return
+        lines = (invoices | credits).line_ids.filtered(
+            lambda line: (
+                line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            )
+        )
+        for _key, group in lines.grouped(
+            lambda line: (
+                line.move_id.subscription_id,
+                line.account_id,
+                line.currency_id,
+            )
+        ).items():
+            if group.filtered(lambda line: line.balance < 0) and group.filtered(
+                lambda line: line.balance > 0
+            ):
+                group.reconcile()
 
     def _recurring_create_charges(self):
         """The draft transactions charging the invoices of ``self``, each on its own

@@ -42,6 +42,14 @@ class AccountMove(models.Model):
             ),
         ]
 
+    def _sepa_settled(self):
+        """These invoices with the credit notes of their subscriptions set against
+        them, less those the credit notes paid in full: what is left to debit."""
+        self._recurring_settle_credits()
+        return self.filtered(
+            lambda move: not move.currency_id.is_zero(move.amount_residual)
+        )
+
     def _sepa_mandate(self):
         """The mandate to debit the invoice with: its subscription's, else the
         customer's most recent valid mandate of the invoice's company."""

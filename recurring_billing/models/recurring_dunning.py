@@ -337,36 +337,9 @@ class RecurringDunning(models.Model):
                 credit_unused=True,
                 override_limits=True,
             )
-            self._settle_with_credits()
+            self._open_invoices()._recurring_settle_credits()
             return
         self._end("closed")
-
-    def _settle_with_credits(self):
-        """Set the credit notes of the unused days against the unpaid invoices: the
-        customer owes the days served, not the whole period."""
-        sub = self.subscription_id
-        credits = sub.invoice_ids.filtered(
-            lambda move: (
-                move.move_type == "out_refund"
-                and move.state == "posted"
-                and move.payment_state == "not_paid"
-            )
-        )
-        moves = credits | self._open_invoices()
-        for _account, lines in (
-            moves.line_ids.filtered(
-                lambda line: (
-                    line.account_id.account_type == "asset_receivable"
-                    and not line.reconciled
-                )
-            )
-            .grouped("account_id")
-            .items()
-        ):
-            if lines.filtered(lambda line: line.balance < 0) and lines.filtered(
-                lambda line: line.balance > 0
-            ):
-                lines.reconcile()
 
     def _end(self, state):
         today = fields.Date.context_today(self)

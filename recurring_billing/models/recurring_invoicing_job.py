@@ -54,7 +54,8 @@ class RecurringInvoicingJob(models.AbstractModel):
         only_ids = subscriptions.search(domain).ids if domain else None
         handled = []
         for company, _count in per_company:
-            job = self.with_company(company)
+            # Its invoices are charged by the job itself, once committed.
+            job = self.with_company(company).with_context(recurring_charge_inline=True)
             while True:
                 batch = job._lock_due_batch(
                     today, company, handled, batch_size, commit, only_ids

@@ -613,7 +613,6 @@ class RecurringSubscription(models.Model):
             sub.write(
                 {"next_period_index": periods[-1].index + 1, "invoice_error": False}
             )
-        moves._recurring_charge_token()
         if len(self) == 1 and len(moves) == 1:
             return {
                 "type": "ir.actions.act_window",

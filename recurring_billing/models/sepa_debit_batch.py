@@ -225,8 +225,10 @@ class SepaDebitBatch(models.Model):
             ]
             if batch.date_due_from:
                 domain.append(("invoice_date_due", ">=", batch.date_due_from))
-            invoices = self.env["account.move"].search(
-                domain, order="invoice_date_due, id"
+            invoices = (
+                self.env["account.move"]
+                .search(domain, order="invoice_date_due, id")
+                ._sepa_settled()
             )
             invoices = self.env["sepa.mandate"]._skip_used_up(invoices, vals_list)
             if not invoices:
@@ -297,7 +299,8 @@ class SepaDebitBatch(models.Model):
         self.ensure_one()
         check_state(self, ("draft",), self.env._("changed"))
         self.line_ids = [
-            Command.create(self._prepare_line_vals(invoice)) for invoice in invoices
+            Command.create(self._prepare_line_vals(invoice))
+            for invoice in invoices._sepa_settled()
         ]
         self._update_lines()
 
@@ -327,9 +330,11 @@ class SepaDebitBatch(models.Model):
 
     def _follow_residuals(self, lines):
         """Make the debits ``lines`` collect no more than what is left to pay on
-        their invoices; the debits of invoices paid meanwhile leave the batch.
+        their invoices once the credit notes of their subscriptions are set against
+        them; the debits of invoices paid meanwhile leave the batch.
         Return the debits left."""
         self.ensure_one()
+        lines.invoice_id._recurring_settle_credits()
         paid = lines.filtered(
             lambda li: (
                 li.invoice_id.state == "posted"

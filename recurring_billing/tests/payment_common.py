@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from .invoicing_common import InvoicingCommon
 
 START = date(2026, 1, 10)
@@ -39,18 +41,26 @@ class PaymentTokenCommon(InvoicingCommon):
             )
         )
 
-    def _token_subscription(self, simulated_state="done", partner=None, **values):
-        """An active Basic subscription (30 a month from 2026-01-10) paid by a token
-        of its customer that ends charges in ``simulated_state``."""
+    def _token_subscription(
+        self, simulated_state="done", partner=None, plan=None, **values
+    ):
+        """An active subscription (by default Basic, 30 a month) from 2026-01-10 paid
+        by a token of its customer that ends charges in ``simulated_state``."""
         partner = partner or self.customer
         return self._active(
-            self.plan_basic,
+            plan or self.plan_basic,
             START,
             partner=partner,
             payment_method="token",
             payment_token_id=self._token(simulated_state, partner).id,
             **values,
         )
+
+    def _collect(self, day):
+        """The charging job, as the scheduler runs it once a door has posted."""
+        cron = self.env.ref("recurring_billing.ir_cron_charge_invoices")
+        with freeze_time(day):
+            cron.method_direct_trigger()
 
     def _charges(self, invoices):
         return (

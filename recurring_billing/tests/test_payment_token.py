@@ -159,6 +159,7 @@ class TestPaymentTokenCharge(PaymentTokenCommon):
         self._run_cron("2026-01-10")
         with freeze_time("2026-01-20"):
             sub.action_invoice_now()
+        self._collect("2026-01-20")
         invoices = self._invoices(sub)
         # The period of 01-10 and the next one of 02-10, invoiced on 01-20: both paid.
         self.assertEqual(len(invoices), 2)

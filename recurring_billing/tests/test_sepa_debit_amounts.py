@@ -68,6 +68,54 @@ class TestSepaDebitAmounts(SepaCommon):
         self.assertEqual(batch.state, "draft")
         self.assertFalse(batch.attachment_id)
 
+    def _credit(self, amount, subscription):
+        """A posted credit note of ``amount`` without tax for ``subscription``."""
+        return self._invoice(
+            amount,
+            date(2026, 3, 1),
+            move_type="out_refund",
+            subscription_id=subscription.id,
+        )
+
+    def test_credit_note_of_the_subscription_lowers_its_debit(self):
+        sub = self._subscription(self.plan_basic, payment_method="sepa")
+        invoice = self._invoice(100.0, date(2026, 3, 10), subscription_id=sub.id)
+        credit = self._credit(30.0, sub)
+        batch = self._batch(date(2026, 3, 31))
+        batch.action_select_invoices()
+        # 100.00 invoiced, 30.00 credited to the same subscription: 70.00 is left
+        # to collect, and the credit note is used up.
+        self.assertEqual(batch.line_ids.amount, 70.0)
+        batch.action_generate()
+        self.assertEqual(self._amounts_in_file(batch), (["70.00"], "70.00"))
+        self.assertEqual(invoice.amount_residual, 70.0)
+        self.assertEqual(credit.payment_state, "paid")
+
+    def test_credit_note_posted_after_the_selection_lowers_the_debit_in_the_file(
+        self,
+    ):
+        sub = self._subscription(self.plan_basic, payment_method="sepa")
+        self._invoice(100.0, date(2026, 3, 10), subscription_id=sub.id)
+        batch = self._batch(date(2026, 3, 31))
+        batch.action_select_invoices()
+        self.assertEqual(batch.line_ids.amount, 100.0)
+        self._credit(25.5, sub)
+        batch.action_generate()
+        # 100.00 - 25.50 credited since: 74.50.
+        self.assertEqual(batch.line_ids.amount, 74.5)
+        self.assertEqual(self._amounts_in_file(batch), (["74.50"], "74.50"))
+
+    def test_credit_note_of_another_subscription_is_not_used(self):
+        sub = self._subscription(self.plan_basic, payment_method="sepa")
+        other = self._subscription(self.plan_basic, payment_method="sepa")
+        self._invoice(100.0, date(2026, 3, 10), subscription_id=sub.id)
+        credit = self._credit(30.0, other)
+        batch = self._batch(date(2026, 3, 31))
+        batch.action_select_invoices()
+        batch.action_generate()
+        self.assertEqual(batch.line_ids.amount, 100.0)
+        self.assertEqual(credit.payment_state, "not_paid")
+
     def _line_vals(self, invoice, **values):
         batch = self._batch(date(2026, 3, 31))
         return {**batch._prepare_line_vals(invoice), **values}
