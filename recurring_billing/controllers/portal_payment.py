@@ -13,14 +13,26 @@ from odoo import http
 from odoo.exceptions import ValidationError
 from odoo.http import request
 
-from odoo.addons.payment.controllers.portal import PaymentPortal
+from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from .portal_mandate import SubscriptionPortalMandate
 
 LIVE_STATES = ("trial", "active", "paused")
 
 
-class SubscriptionPortalPayment(SubscriptionPortalMandate, PaymentPortal):
+class SubscriptionPortalPayment(SubscriptionPortalMandate, PortalAccount):
+    def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        """The invoice page offers the card saved by paying it to its subscription's
+        automatic payment, to the subscription's customer."""
+        values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
+        sub_sudo = invoice.sudo().subscription_id
+        partner = request.env.user.partner_id.commercial_partner_id
+        if sub_sudo and sub_sudo.commercial_partner_id == partner:
+            steps = self._self_service(sub_sudo)
+            if steps["payment_token"] and steps["offered_token"]:
+                values["recurring_token_offer"] = (sub_sudo, steps["offered_token"])
+        return values
+
     def _self_service(self, sub_sudo):
         steps = super()._self_service(sub_sudo)
         plan = sub_sudo.plan_id
@@ -34,7 +46,7 @@ class SubscriptionPortalPayment(SubscriptionPortalMandate, PaymentPortal):
             and not (sub_sudo.state == "trial" and plan.trial_requires_payment_method)
         )
         steps["offered_token"] = (
-            self._token_offered(sub_sudo)
+            sub_sudo._payment_token_offered()
             if live
             else sub_sudo.payment_token_id.browse()
         )
@@ -56,32 +68,6 @@ class SubscriptionPortalPayment(SubscriptionPortalMandate, PaymentPortal):
                 "by transfer or online when you receive it."
             ),
         }
-
-    def _token_offered(self, sub_sudo):
-        """The payment method the customer saved when paying one of the
-        subscription's invoices online, if it may pay the subscription and does not
-        yet: the page offers to use it."""
-        txs = (
-            request.env["payment.transaction"]
-            .sudo()
-            .search(
-                [
-                    ("invoice_ids", "in", sub_sudo.invoice_ids.ids),
-                    ("operation", "in", ("online_direct", "online_redirect")),
-                    ("state", "in", ("authorized", "done")),
-                    ("token_id", "!=", False),
-                ],
-                order="id desc",
-                limit=10,
-            )
-        )
-        current = (
-            sub_sudo.payment_token_id
-            if sub_sudo.payment_method == "token"
-            else sub_sudo.payment_token_id.browse()
-        )
-        allowed = sub_sudo.payment_token_allowed_ids - current
-        return txs.token_id.filtered(lambda token: token in allowed)[:1]
 
     def _token_providers(self, sub_sudo):
         """The providers a payment method may be saved with for the subscription:

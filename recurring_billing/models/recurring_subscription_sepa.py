@@ -151,8 +151,10 @@ class RecurringSubscription(models.Model):
         """Collect this subscription by ``token`` (a saved payment method, as a record
         or an id) from now on: each invoice posted next is charged to it, and so are
         the retries of an open payment follow-up. Refused, with nothing written,
-        unless the token may pay it (``_payment_token_error``). A SEPA mandate that
-        collected it stays valid but no longer debits its invoices."""
+        unless the token may pay it (``_payment_token_error``). The SEPA mandate
+        that collected it lets it go: the mandate stays valid (it may collect the
+        customer's other invoices, or this subscription again), only its debits
+        already in a batch are still collected."""
         self.ensure_one()
         token = record_argument(self.env, token, "payment.token")
         self._check_states(
@@ -163,9 +165,17 @@ class RecurringSubscription(models.Model):
             raise ValidationError(error)
         if self.payment_method == "token" and self.payment_token_id == token:
             return True
-        mandate = self.mandate_id if self.payment_method == "sepa" else None
+        mandate = self.mandate_id
         with self._mrr_tracking("change") as tracked:
-            tracked.write({"payment_method": "token", "payment_token_id": token.id})
+            tracked.write(
+                {
+                    "payment_method": "token",
+                    "payment_token_id": token.id,
+                    # Linked, its revocation would move the subscription to manual
+                    # payment (``_stop_collections``).
+                    "mandate_id": False,
+                }
+            )
         body = self.env._(
             "From now on, the invoices of %(subscription)s are charged to the saved "
             "payment method %(token)s.",
@@ -176,8 +186,8 @@ class RecurringSubscription(models.Model):
             body = Markup("%s<br/>%s") % (
                 body,
                 self.env._(
-                    "SEPA mandate %(umr)s stays valid but no longer collects it: "
-                    "only a debit already in a batch is still collected.",
+                    "SEPA mandate %(umr)s no longer collects it but stays valid: a "
+                    "debit already in a batch is still collected.",
                     umr=mandate.name,
                 ),
             )
@@ -212,3 +222,29 @@ class RecurringSubscription(models.Model):
             )
         )
         return True
+
+    def _payment_token_offered(self):
+        """The payment method the customer saved when paying one of this
+        subscription's invoices online, if it may pay the subscription and does not
+        yet: offered to the customer, never set without their consent."""
+        self.ensure_one()
+        # Transactions are the payment managers' records; which card was saved by
+        # paying this subscription is told to its customer.
+        txs = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("invoice_ids", "in", self.invoice_ids.ids),
+                    ("operation", "in", ("online_direct", "online_redirect")),
+                    ("state", "in", ("authorized", "done")),
+                    ("token_id", "!=", False),
+                ],
+                order="id desc",
+                limit=10,
+            )
+        )
+        allowed = self.payment_token_allowed_ids
+        if self.payment_method == "token":
+            allowed -= self.payment_token_id
+        return txs.token_id.filtered(lambda token: token in allowed)[:1]

@@ -242,8 +242,11 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
             }
         )
         self._login("portal_a")
-        page = self.url_open(self.sub_a.access_url)
-        self.assertIn("o_recurring_portal_token_offer", page.text)
+        # Offered where the payment lands, the invoice, and on the subscription.
+        for url in (invoice.get_portal_url(), self.sub_a.access_url):
+            page = self.url_open(url)
+            self.assertIn("o_recurring_portal_token_offer", page.text)
+            self.assertIn(f'name="token_id" value="{self.token_a.id}"', page.text)
         self.assertEqual(self.sub_a.payment_method, "manual")
         response = self._post(
             f"/my/subscriptions/{self.sub_a.id}/payment_token",
@@ -356,8 +359,9 @@ class TestPaymentTokenSwitch(PortalCommon, PaymentTokenCommon):
         mandate = self.sub_a.mandate_id
         self.assertTrue(self.sub_a.action_set_payment_token(self.token_a.id))
         self.assertEqual(mandate.state, "valid")
+        self.assertFalse(self.sub_a.mandate_id)
         self.assertIn(
-            f"SEPA mandate {mandate.name} stays valid but no longer collects it",
+            f"SEPA mandate {mandate.name} no longer collects it but stays valid",
             " ".join(self.sub_a.message_ids.mapped("preview")),
         )
         # Its open invoice is no longer one a debit batch takes.
@@ -365,6 +369,12 @@ class TestPaymentTokenSwitch(PortalCommon, PaymentTokenCommon):
             self.env["account.move"]._sepa_eligible_domain(self.company)
         )
         self.assertFalse(eligible & self.sub_a.invoice_ids)
+        # Revoking the mandate later leaves the card paying the subscription.
+        mandate.action_revoke()
+        self.assertRecordValues(
+            self.sub_a,
+            [{"payment_method": "token", "payment_token_id": self.token_a.id}],
+        )
 
     def test_removing_from_a_subscription_not_paid_by_token_is_refused(self):
         with self.assertRaisesRegex(UserError, "is not paid by a saved payment method"):
