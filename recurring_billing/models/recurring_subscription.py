@@ -8,7 +8,8 @@ Its methods live in role files, each calling only downwards (doc/BILLING.md, DEV
   the end of the period;
 - ``recurring_subscription_invoicing``: what a period bills and the invoices made of it,
   the one door through which the two files above invoice or credit;
-- ``recurring_subscription_sepa``: the mandate that collects it.
+- ``recurring_subscription_sepa``: the mandate or the saved payment method that
+  collects it, and the switches between them.
 
 Its invoices are charged to its saved payment method by ``account_move_payment``.
 
