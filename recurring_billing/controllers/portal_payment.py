@@ -15,9 +15,8 @@ from odoo.http import request
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
+from ..models.recurring_subscription import LIVE_STATES
 from .portal_mandate import SubscriptionPortalMandate
-
-LIVE_STATES = ("trial", "active", "paused")
 
 
 class SubscriptionPortalPayment(SubscriptionPortalMandate, PortalAccount):
