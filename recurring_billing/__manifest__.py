@@ -34,6 +34,7 @@
         "views/recurring_subscription_portal_templates.xml",
         "views/recurring_subscription_portal_action_templates.xml",
         "views/recurring_subscription_portal_mandate_templates.xml",
+        "views/recurring_subscription_portal_payment_templates.xml",
         "data/sepa_data.xml",
         "report/sepa_mandate_report.xml",
         "report/recurring_subscription_summary_report.xml",

@@ -1,9 +1,11 @@
 """The transactions that charge recurring invoices to a saved payment method: which
-attempt of which invoice each one is, sending them, and what follows a failure."""
+attempt of which invoice each one is, sending them, and what follows a failure; and
+the validation that saves a customer's payment method for a subscription."""
 
 import logging
 
 from odoo import fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from .tools import selection_label
 
@@ -27,6 +29,16 @@ class PaymentTransaction(models.Model):
         copy=False,
         help="1 for the first automatic charge of the invoice, then one more for "
         "each new attempt.",
+    )
+
+    recurring_subscription_id = fields.Many2one(
+        "recurring.subscription",
+        "Subscription to Collect",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The subscription whose saved payment method becomes the one this "
+        "validation saves, once the provider confirms it.",
     )
 
     # A worker killed and run again, or two workers at once, cannot charge the same
@@ -72,7 +84,34 @@ class PaymentTransaction(models.Model):
         self.filtered(
             lambda tx: tx.recurring_invoice_id and tx.state in ("error", "cancel")
         )._recurring_charge_failed()
+        self.filtered(
+            lambda tx: (
+                tx.recurring_subscription_id
+                and tx.operation == "validation"
+                and tx.state in ("authorized", "done")
+                and tx.token_id
+            )
+        )._recurring_collect_with_token()
         return result
+
+    def _recurring_collect_with_token(self):
+        """The payment method the customer saved for a subscription collects it now;
+        one the subscription cannot be paid by is told in its chatter instead."""
+        for tx in self:
+            sub = tx.recurring_subscription_id
+            try:
+                with self.env.cr.savepoint():
+                    sub.action_set_payment_token(tx.token_id)
+            except (UserError, ValidationError) as error:
+                sub.message_post(
+                    body=self.env._(
+                        "The payment method %(token)s saved by the customer does not "
+                        "collect %(subscription)s: %(error)s",
+                        token=tx.token_id.display_name,
+                        subscription=sub.name,
+                        error=error.args[0],
+                    )
+                )
 
     def _recurring_charge_failed(self):
         """The automatic charge of a recurring invoice failed or was cancelled: told

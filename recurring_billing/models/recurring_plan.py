@@ -129,6 +129,13 @@ class RecurringPlan(models.Model):
         help="From the customer portal, the customer may cancel at the end of the "
         "current period, with a reason, and undo it until then.",
     )
+    portal_allow_manual_payment = fields.Boolean(
+        "Customer May Stop Automatic Payment",
+        help="From the customer portal, the customer may remove the saved payment "
+        "method that pays the subscription: its next invoices are then sent to be "
+        "paid by transfer or online. Without it, the customer may only replace it "
+        "with another one.",
+    )
     minimum_term_months = fields.Integer(
         "Minimum Term (Months)",
         help="The subscriber is committed for this many months from the start: a "

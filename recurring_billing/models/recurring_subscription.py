@@ -8,7 +8,8 @@ Its methods live in role files, each calling only downwards (doc/BILLING.md, DEV
   the end of the period;
 - ``recurring_subscription_invoicing``: what a period bills and the invoices made of it,
   the one door through which the two files above invoice or credit;
-- ``recurring_subscription_sepa``: the mandate that collects it.
+- ``recurring_subscription_sepa``: the mandate or the saved payment method that
+  collects it, and the switches between them.
 
 Its invoices are charged to its saved payment method by ``account_move_payment``.
 
@@ -140,9 +141,16 @@ class RecurringSubscription(models.Model):
         "Saved Payment Method",
         tracking=True,
         check_company=True,
-        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+        domain="[('id', 'in', payment_token_allowed_ids)]",
         help="Card or account of the customer, saved with a payment provider, that "
         "pays each posted invoice of this subscription automatically.",
+    )
+    payment_token_allowed_ids = fields.Many2many(
+        "payment.token",
+        compute="_compute_payment_token_allowed_ids",
+        string="Saved Payment Methods That May Pay It",
+        help="The customer's saved payment methods that may pay this subscription: "
+        "those its Saved Payment Method may be chosen from.",
     )
     date_start = fields.Date(
         "Start Date", required=True, default=fields.Date.context_today, tracking=True
@@ -410,11 +418,34 @@ class RecurringSubscription(models.Model):
             if error and (sub.payment_token_id or sub.state != "draft"):
                 raise ValidationError(error)
 
-    def _payment_token_error(self):
-        """Why the saved payment method of this subscription cannot pay its invoices
-        now, or ``None`` if it can."""
+    @api.depends("partner_id", "company_id", "currency_id")
+    def _compute_payment_token_allowed_ids(self):
+        # The tokens are the payment managers' records: which of them may pay is
+        # decided here for whoever picks one.
+        tokens = (
+            self.env["payment.token"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "partner_id",
+                        "child_of",
+                        self.partner_id.commercial_partner_id.ids,
+                    )
+                ]
+            )
+        )
+        for sub in self:
+            sub.payment_token_allowed_ids = tokens.filtered(
+                lambda token, sub=sub: not sub._payment_token_error(token)
+            )
+
+    def _payment_token_error(self, token=None):
+        """Why the saved payment method of this subscription (or ``token``, another
+        one it would be paid by) cannot pay its invoices now, or ``None`` if it
+        can."""
         self.ensure_one()
-        token = self.payment_token_id
+        token = self.payment_token_id if token is None else token
         # The provider's settings are the administrator's to read: whether it may
         # charge is a fact every user billing the subscription must be told.
         provider = token.sudo().provider_id

@@ -53,6 +53,8 @@ class RecurringSubscription(models.Model):
                 ),
                 lambda sub: sub.action_change_pricelist(pricelist),
             )
+        if {"payment_method", "payment_token_id"} & set(vals) and not IN_STEP.get():
+            self = self._write_payment_through(vals)
         if not self:
             return True
         currencies = {sub: sub.currency_id for sub in self}
@@ -73,6 +75,37 @@ class RecurringSubscription(models.Model):
             )
         (moved - running).line_ids._compute_price_unit()
         return result
+
+    def _write_payment_through(self, vals):
+        """Write ``vals`` on the running subscriptions whose saved payment method it
+        sets or removes through ``action_set_payment_token`` or
+        ``action_remove_payment_token`` (their checks and message); return the
+        others, left to write."""
+        token = self.env["payment.token"].browse(vals.get("payment_token_id"))
+        running = self.filtered(lambda sub: sub.state != "draft")
+        setting = running.filtered(
+            lambda sub: (
+                vals.get("payment_method", sub.payment_method) == "token"
+                and token
+                and (sub.payment_method, sub.payment_token_id) != ("token", token)
+            )
+        )
+        removing = (running - setting).filtered(
+            lambda sub: (
+                sub.payment_method == "token"
+                and vals.get("payment_method", "token") == "manual"
+            )
+        )
+        keys = ("payment_method", "payment_token_id")
+        rest = {name: value for name, value in vals.items() if name not in keys}
+        for sub in setting:
+            sub.action_set_payment_token(token)
+        for sub in removing:
+            sub.action_remove_payment_token()
+        moved = setting | removing
+        if moved and rest:
+            moved.write(rest)
+        return self - moved
 
     def _write_through(self, vals, key, moving, step):
         """Write ``vals`` on ``moving`` with ``key`` applied by ``step`` (a method taking

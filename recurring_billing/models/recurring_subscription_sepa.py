@@ -1,7 +1,12 @@
-"""How a subscription is collected: its SEPA Direct Debit mandate."""
+"""How a subscription is collected: its SEPA Direct Debit mandate, or the saved
+payment method it is switched to and back from (doc/BILLING.md)."""
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+from .tools import record_argument
 
 
 class RecurringSubscription(models.Model):
@@ -139,3 +144,107 @@ class RecurringSubscription(models.Model):
         self.write({"payment_method": "sepa", "mandate_id": mandate.id})
         mandate._send_signed_form()
         return True
+
+    # -- Saved payment method ----------------------------------------------------------
+
+    def action_set_payment_token(self, token):
+        """Collect this subscription by ``token`` (a saved payment method, as a record
+        or an id) from now on: each invoice posted next is charged to it, and so are
+        the retries of an open payment follow-up. Refused, with nothing written,
+        unless the token may pay it (``_payment_token_error``). The SEPA mandate
+        that collected it lets it go: the mandate stays valid (it may collect the
+        customer's other invoices, or this subscription again), only its debits
+        already in a batch are still collected."""
+        self.ensure_one()
+        token = record_argument(self.env, token, "payment.token")
+        self._check_states(
+            ("draft", "trial", "active", "paused"), self.env._("collected")
+        )
+        error = self._payment_token_error(token)
+        if error:
+            raise ValidationError(error)
+        if self.payment_method == "token" and self.payment_token_id == token:
+            return True
+        mandate = self.mandate_id
+        with self._mrr_tracking("change") as tracked:
+            tracked.write(
+                {
+                    "payment_method": "token",
+                    "payment_token_id": token.id,
+                    # Linked, its revocation would move the subscription to manual
+                    # payment (``_stop_collections``).
+                    "mandate_id": False,
+                }
+            )
+        body = self.env._(
+            "From now on, the invoices of %(subscription)s are charged to the saved "
+            "payment method %(token)s.",
+            subscription=self.name,
+            token=token.display_name,
+        )
+        if mandate:
+            body = Markup("%s<br/>%s") % (
+                body,
+                self.env._(
+                    "SEPA mandate %(umr)s no longer collects it but stays valid: a "
+                    "debit already in a batch is still collected.",
+                    umr=mandate.name,
+                ),
+            )
+        self.message_post(body=body)
+        return True
+
+    def action_remove_payment_token(self):
+        """Stop charging this subscription to its saved payment method: its next
+        invoices are sent to be paid by transfer or online (manual payment). The
+        saved payment method stays the customer's."""
+        self.ensure_one()
+        self._check_states(
+            ("draft", "trial", "active", "paused"), self.env._("collected")
+        )
+        if self.payment_method != "token":
+            raise UserError(
+                self.env._(
+                    "%(subscription)s is not paid by a saved payment method: there "
+                    "is none to remove.",
+                    subscription=self.name,
+                )
+            )
+        token = self.payment_token_id
+        with self._mrr_tracking("change") as tracked:
+            tracked.write({"payment_method": "manual", "payment_token_id": False})
+        self.message_post(
+            body=self.env._(
+                "The invoices of %(subscription)s are no longer charged to %(token)s: "
+                "they are sent to be paid by transfer or online.",
+                subscription=self.name,
+                token=token.display_name,
+            )
+        )
+        return True
+
+    def _payment_token_offered(self):
+        """The payment method the customer saved when paying one of this
+        subscription's invoices online, if it may pay the subscription and does not
+        yet: offered to the customer, never set without their consent."""
+        self.ensure_one()
+        # Transactions are the payment managers' records; which card was saved by
+        # paying this subscription is told to its customer.
+        txs = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("invoice_ids", "in", self.invoice_ids.ids),
+                    ("operation", "in", ("online_direct", "online_redirect")),
+                    ("state", "in", ("authorized", "done")),
+                    ("token_id", "!=", False),
+                ],
+                order="id desc",
+                limit=10,
+            )
+        )
+        allowed = self.payment_token_allowed_ids
+        if self.payment_method == "token":
+            allowed -= self.payment_token_id
+        return txs.token_id.filtered(lambda token: token in allowed)[:1]

@@ -51,3 +51,5 @@ from . import test_payment_token_concurrency
 from . import test_payment_token_doors
 from . import test_dunning_token
 from . import test_change_wizard_preview
+from . import test_portal_payment_token
+from . import test_payment_token_switch
