@@ -107,7 +107,13 @@ class MrrMovement(models.Model):
             "UNIQUE (company_id, partner_id, date)",
             "CHECK (amount <> 0 AND amount = mrr_after - mrr_before)",
         )
-        if ensure_report_table(self, constraints):
+        # The cohort changes are derived from the movements: either table new means
+        # both are written again.
+        created = [
+            ensure_report_table(self, constraints),
+            self.env["mrr.cohort.change"]._ensure_table(),
+        ]
+        if any(created):
             self._rebuild_movements(self.env["res.company"].search([]))
 
     # -- Reading ------------------------------------------------------------------------
@@ -255,6 +261,10 @@ class MrrMovement(models.Model):
             vals_list += self._recomputed_vals(company, company_events, starts)
         keys = list(starts)
         self.flush_model()
+        # What these customers made of their cohorts goes, and comes back from their
+        # new movements.
+        CohortChange = self.env["mrr.cohort.change"]
+        CohortChange._apply_customers(keys, -1)
         self.env.cr.execute(
             SQL(
                 """
@@ -272,6 +282,8 @@ class MrrMovement(models.Model):
         )
         self.invalidate_model()
         self.create(vals_list)
+        self.flush_model()
+        CohortChange._apply_customers(keys, 1)
         self.env["mrr.snapshot"]._refresh_customers(starts)
 
     @api.model
@@ -439,10 +451,12 @@ class MrrMovement(models.Model):
         )
         self.env.cr.execute(SQL("ANALYZE mrr_movement"))
         self.invalidate_model()
+        self.env["mrr.cohort.change"]._rebuild(companies)
 
     @api.model
     def _rebuild(self, companies):
-        """Rebuild the movements and the monthly snapshots of ``companies``."""
+        """Rebuild the movements, cohort changes and monthly snapshots of
+        ``companies``."""
         self._rebuild_movements(companies)
         self.env["mrr.snapshot"]._rebuild(companies)
 

@@ -3,6 +3,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine.stocks import CLOSING
+from .mrr_cohort_change import COHORT_CHANGE_KEY, COHORT_CHANGE_MEASURES
 from .mrr_customer_month import CUSTOMER_MONTH_COLUMNS
 from .mrr_snapshot_total import TOTAL_DIMENSIONS
 from .report_table import ensure_report_table, rows_differing
@@ -193,9 +194,9 @@ class MrrSnapshot(models.Model):
     def _compare_with_rebuild(self, companies):
         """Return the tables whose rows of ``companies`` differ from a rebuild's.
 
-        The snapshots, their totals and the customer months kept up to date change by
-        change are compared with those a full rebuild would write: an empty list when
-        they are the same.
+        The snapshots, their totals, the customer months and the cohort changes kept
+        up to date change by change are compared with those a full rebuild would
+        write: an empty list when they are the same.
         """
         self.env.flush_all()
         rebuilt = self._snapshot_query(companies)
@@ -210,6 +211,10 @@ class MrrSnapshot(models.Model):
                 self.env["mrr.customer.month"]._customer_months_query(
                     rebuilt, companies
                 ),
+            ),
+            "mrr_cohort_change": (
+                COHORT_CHANGE_KEY + COHORT_CHANGE_MEASURES,
+                self.env["mrr.cohort.change"]._changes_query(companies),
             ),
         }
         return [
