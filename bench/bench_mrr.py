@@ -66,6 +66,7 @@ def derived_tables(env):
         "mrr.snapshot.total",
         "mrr.customer.month",
         "mrr.cohort.change",
+        "mrr.movement.total",
     )
     return [env[model]._table for model in models]
 

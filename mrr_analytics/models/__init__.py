@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import mrr_stock_report
 from . import mrr_cohort_change
 from . import mrr_movement
+from . import mrr_movement_total
 from . import mrr_snapshot
 from . import mrr_snapshot_query
 from . import mrr_snapshot_total

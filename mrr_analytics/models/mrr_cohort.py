@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..engine.stocks import cohort_group_values
 from .mrr_cohort_change import COHORT_CHANGE_MEASURES
+from .mrr_metric import company_months
 from .report_table import replace_view
 
 # The measures of a group of cells, in the order engine/stocks.py values them.
@@ -110,8 +111,7 @@ class MrrCohort(models.Model):
 
     def init(self):
         # A cell is the sum of its cohort's changes up to its month (see
-        # ``mrr.cohort.change``), every month from the cohort's own to the company's
-        # last month of movements or snapshots.
+        # ``mrr.cohort.change``), every month of the company from the cohort's own.
         running = SQL(",\n").join(
             SQL(
                 "COALESCE(SUM(ch.%(name)s) OVER cohort, 0) AS %(name)s",
@@ -126,21 +126,12 @@ class MrrCohort(models.Model):
                     WITH cohorts AS (
                         SELECT DISTINCT company_id, cohort_month
                           FROM mrr_cohort_change
-                    ), bounds AS (
-                        SELECT company.id AS company_id, GREATEST(
-                                   (SELECT MAX(m.month) FROM mrr_movement m
-                                     WHERE m.company_id = company.id),
-                                   (SELECT MAX(t.month) FROM mrr_snapshot_total t
-                                     WHERE t.company_id = company.id)
-                               ) AS last_month
-                          FROM res_company company
-                    ), cells AS (
-                        SELECT c.company_id, c.cohort_month, month::date AS month
+                    ), %(months)s, cells AS (
+                        SELECT c.company_id, c.cohort_month, m.month
                           FROM cohorts c
-                          JOIN bounds b ON b.company_id = c.company_id
-                         CROSS JOIN LATERAL generate_series(
-                               c.cohort_month, b.last_month, interval '1 month'
-                         ) AS month
+                          JOIN months m
+                            ON m.company_id = c.company_id
+                           AND m.month >= c.cohort_month
                     ), running AS (
                         SELECT cells.company_id, cells.cohort_month, cells.month,
                                %(running)s
@@ -182,5 +173,6 @@ class MrrCohort(models.Model):
                       JOIN res_company company ON company.id = s.company_id
                 """,
                 running=running,
+                months=company_months(),
             ),
         )

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .report_table import ensure_report_table
+from .report_table import add_signed_rows, ensure_report_table
 
 # The measures of a cohort at a month end, kept as their change in each month.
 COHORT_CHANGE_MEASURES = (
@@ -11,6 +11,21 @@ COHORT_CHANGE_MEASURES = (
     "customers_lost_involuntary",
     "mrr_lost_voluntary",
     "mrr_lost_involuntary",
+)
+# What moved in the month itself, summed by the metrics of the month, never over
+# months: the movements by type, and the customers paying at the start of the month
+# who stopped paying (churned), the MRR at the end of those who started paying (won)
+# and the MRR lost by those who pay less at the end than at the start (shrunk).
+MONTH_FLOWS = (
+    "new",
+    "expansion",
+    "reactivation",
+    "contraction",
+    "churn",
+    "churn_involuntary",
+    "customers_churned",
+    "mrr_won",
+    "mrr_shrunk",
 )
 COHORT_CHANGE_KEY = ("company_id", "cohort_month", "month")
 
@@ -46,6 +61,30 @@ class MrrCohortChange(models.Model):
     )
     mrr_lost_involuntary = fields.Monetary(
         "MRR Lost Involuntarily", readonly=True, help="Change in the month."
+    )
+    new = fields.Monetary(readonly=True, help="New MRR of the month.")
+    expansion = fields.Monetary(readonly=True, help="Expansion of the month.")
+    reactivation = fields.Monetary(readonly=True, help="Reactivation of the month.")
+    contraction = fields.Monetary(
+        readonly=True, help="Contraction of the month, positive."
+    )
+    churn = fields.Monetary(readonly=True, help="Churn of the month, positive.")
+    churn_involuntary = fields.Monetary(
+        "Involuntary Churn", readonly=True, help="Involuntary churn of the month."
+    )
+    customers_churned = fields.Integer(
+        readonly=True,
+        help="Customers paying at the start of the month and not at its end.",
+    )
+    mrr_won = fields.Monetary(
+        "MRR Won",
+        readonly=True,
+        help="MRR at the end of the month of the customers not paying at its start.",
+    )
+    mrr_shrunk = fields.Monetary(
+        "MRR Shrunk",
+        readonly=True,
+        help="What the customers paying at the start of the month pay less at its end.",
     )
 
     @api.model
@@ -83,11 +122,18 @@ class MrrCohortChange(models.Model):
             if customers
             else SQL()
         )
+        lag = SQL(",\n").join(
+            SQL(
+                "%(name)s - COALESCE(LAG(%(name)s) OVER customer, 0) AS %(name)s",
+                name=SQL.identifier(name),
+            )
+            for name in COHORT_CHANGE_MEASURES
+        )
         return SQL(
             """
             WITH moves AS (
-                SELECT m.company_id, m.partner_id, m.month, m.mrr_after, m.amount,
-                       m.is_involuntary,
+                SELECT m.company_id, m.partner_id, m.month, m.movement_type,
+                       m.mrr_after, m.amount, m.is_involuntary,
                        MIN(m.month) OVER customer AS cohort_month,
                        LEAD(m.month) OVER customer AS month_next
                   FROM mrr_movement m
@@ -111,41 +157,53 @@ class MrrCohortChange(models.Model):
                   FROM moves
                  WHERE month_next IS NULL OR month_next > month
             ), steps AS (
-                SELECT company_id, cohort_month, month,
-                       customers - COALESCE(LAG(customers) OVER customer, 0)
-                           AS customers,
-                       mrr - COALESCE(LAG(mrr) OVER customer, 0) AS mrr,
-                       customers_lost_voluntary
-                           - COALESCE(LAG(customers_lost_voluntary) OVER customer, 0)
-                           AS customers_lost_voluntary,
-                       customers_lost_involuntary
-                           - COALESCE(LAG(customers_lost_involuntary) OVER customer, 0)
-                           AS customers_lost_involuntary,
-                       mrr_lost_voluntary
-                           - COALESCE(LAG(mrr_lost_voluntary) OVER customer, 0)
-                           AS mrr_lost_voluntary,
-                       mrr_lost_involuntary
-                           - COALESCE(LAG(mrr_lost_involuntary) OVER customer, 0)
-                           AS mrr_lost_involuntary
+                SELECT company_id, cohort_month, month, %(lag)s,
+                       COALESCE(LAG(mrr) OVER customer, 0) AS mrr_start,
+                       mrr AS mrr_end
                   FROM ends
                 WINDOW customer AS (PARTITION BY company_id, partner_id ORDER BY month)
+            ), changes AS (
+                SELECT company_id, cohort_month, month, %(stocks)s,
+                       0 AS new, 0 AS expansion, 0 AS reactivation,
+                       0 AS contraction, 0 AS churn, 0 AS churn_involuntary,
+                       CASE WHEN mrr_start > 0 AND mrr_end = 0 THEN 1 ELSE 0 END
+                           AS customers_churned,
+                       CASE WHEN mrr_start = 0 THEN mrr_end ELSE 0 END AS mrr_won,
+                       CASE WHEN mrr_start > mrr_end THEN mrr_start - mrr_end ELSE 0 END
+                           AS mrr_shrunk
+                  FROM steps
+                 UNION ALL
+                SELECT company_id, cohort_month, month, %(no_stocks)s,
+                       CASE WHEN movement_type = 'new' THEN amount ELSE 0 END,
+                       CASE WHEN movement_type = 'expansion' THEN amount ELSE 0 END,
+                       CASE WHEN movement_type = 'reactivation' THEN amount ELSE 0 END,
+                       CASE WHEN movement_type = 'contraction' THEN -amount ELSE 0 END,
+                       CASE WHEN movement_type = 'churn' THEN -amount ELSE 0 END,
+                       CASE WHEN movement_type = 'churn' AND is_involuntary
+                            THEN -amount ELSE 0 END,
+                       0, 0, 0
+                  FROM moves
             )
-            SELECT company_id, cohort_month, month,
-                   SUM(customers) AS customers, SUM(mrr) AS mrr,
-                   SUM(customers_lost_voluntary) AS customers_lost_voluntary,
-                   SUM(customers_lost_involuntary) AS customers_lost_involuntary,
-                   SUM(mrr_lost_voluntary) AS mrr_lost_voluntary,
-                   SUM(mrr_lost_involuntary) AS mrr_lost_involuntary
-              FROM steps
+            SELECT company_id, cohort_month, month, %(sums)s
+              FROM changes
              GROUP BY company_id, cohort_month, month
             HAVING %(any_change)s
             """,
-            any_change=SQL(" OR ").join(
-                SQL("SUM(%s) <> 0", SQL.identifier(name))
-                for name in COHORT_CHANGE_MEASURES
-            ),
             company_ids=companies.ids,
             scope=scope,
+            lag=lag,
+            stocks=SQL(", ").join(
+                SQL.identifier(name) for name in COHORT_CHANGE_MEASURES
+            ),
+            no_stocks=SQL(", ").join(SQL("0") for _name in COHORT_CHANGE_MEASURES),
+            sums=SQL(", ").join(
+                SQL("SUM(%(name)s) AS %(name)s", name=SQL.identifier(name))
+                for name in COHORT_CHANGE_MEASURES + MONTH_FLOWS
+            ),
+            any_change=SQL(" OR ").join(
+                SQL("SUM(%s) <> 0", SQL.identifier(name))
+                for name in COHORT_CHANGE_MEASURES + MONTH_FLOWS
+            ),
         )
 
     @api.model
@@ -173,51 +231,20 @@ class MrrCohortChange(models.Model):
         self._apply(self._changes_query(companies, customers), sign, companies)
 
     def _apply(self, changes, sign, companies):
-        """Add ``sign`` × the rows ``changes`` selects; remove the rows left at 0.
-
-        Rows are written in the order of their key, so that concurrent updates wait
-        for each other instead of deadlocking.
-        """
-        key = SQL(", ").join(SQL.identifier(name) for name in COHORT_CHANGE_KEY)
-        measures = SQL(", ").join(
-            SQL.identifier(name) for name in COHORT_CHANGE_MEASURES
-        )
-        self.env.cr.execute(
+        """Add ``sign`` × the rows ``changes`` selects; remove the rows left at 0."""
+        add_signed_rows(
+            self,
+            "mrr_cohort_change_key",
+            COHORT_CHANGE_KEY + ("currency_id",),
+            COHORT_CHANGE_MEASURES + MONTH_FLOWS,
             SQL(
                 """
-                INSERT INTO mrr_cohort_change AS stored
-                       (%(key)s, currency_id, %(measures)s)
-                SELECT %(key)s, company.currency_id, %(signed)s
-                  FROM (%(changes)s) AS change
+                SELECT change.*, company.currency_id
+                  FROM (%s) AS change
                   JOIN res_company company ON company.id = change.company_id
-                 ORDER BY %(key)s
-                    ON CONFLICT ON CONSTRAINT mrr_cohort_change_key DO UPDATE
-                   SET %(added)s
                 """,
-                key=key,
-                measures=measures,
-                signed=SQL(", ").join(
-                    SQL("%s * change.%s", sign, SQL.identifier(name))
-                    for name in COHORT_CHANGE_MEASURES
-                ),
-                changes=changes,
-                added=SQL(", ").join(
-                    SQL(
-                        "%(name)s = stored.%(name)s + EXCLUDED.%(name)s",
-                        name=SQL.identifier(name),
-                    )
-                    for name in COHORT_CHANGE_MEASURES
-                ),
-            )
+                changes,
+            ),
+            sign,
+            companies,
         )
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM mrr_cohort_change WHERE company_id = ANY(%s::int[]) AND %s",
-                companies.ids,
-                SQL(" AND ").join(
-                    SQL("%s = 0", SQL.identifier(name))
-                    for name in COHORT_CHANGE_MEASURES
-                ),
-            )
-        )
-        self.invalidate_model()
