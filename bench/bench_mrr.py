@@ -12,6 +12,7 @@ change. The timed work is rolled back, and the derived tables vacuumed before th
 """
 
 import argparse
+import json
 import os
 import subprocess
 import time
@@ -27,10 +28,20 @@ from odoo.tools import SQL
 
 TARGETS = {
     "rebuild": 60.0,
-    "pivot": 0.300,
+    "view": 0.300,
     "incremental": 0.050,
 }
-REBUILD_RATIO_TARGET = 3.0
+REBUILD_RATIO_TARGET = 2.0
+
+
+class Timing(float):
+    """The best of several wall times, with the worst of them for the spread."""
+
+    def __new__(cls, times):
+        timing = super().__new__(cls, min(times))
+        timing.worst = max(times)
+        timing.runs = len(times)
+        return timing
 
 
 def best(step, repeat, cr=None):
@@ -44,7 +55,7 @@ def best(step, repeat, cr=None):
         times.append(time.perf_counter() - start)
         if cr is not None:
             cr.execute("ROLLBACK TO SAVEPOINT bench")
-    return min(times)
+    return Timing(times)
 
 
 def derived_tables(env):
@@ -54,6 +65,8 @@ def derived_tables(env):
         "mrr.snapshot",
         "mrr.snapshot.total",
         "mrr.customer.month",
+        "mrr.cohort.change",
+        "mrr.movement.total",
     )
     return [env[model]._table for model in models]
 
@@ -171,13 +184,55 @@ def change_one_subscription(env):
     return lambda: Event.create([vals])
 
 
+def dashboard_load(manager):
+    """The reads of the KPI dashboard: each pivot of its spreadsheet, as it loads them."""
+    path = (
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        + "/mrr_analytics_dashboard/data/files/mrr_analytics_dashboard.json"
+    )
+    with open(path, encoding="utf-8") as file:
+        pivots = json.load(file)["pivots"].values()
+
+    def groupbys(dimensions):
+        return [
+            ":".join(filter(None, [d["fieldName"], d.get("granularity")]))
+            for d in dimensions
+        ]
+
+    steps = []
+    for pivot in pivots:
+        model = manager[pivot["model"]]
+        measures = [
+            f"{m['fieldName']}:{model._fields[m['fieldName']].aggregator}"
+            for m in pivot["measures"]
+        ]
+        steps.append(
+            pivot_load(
+                model,
+                pivot.get("domain") or [],
+                groupbys(pivot.get("rows", [])),
+                groupbys(pivot.get("columns", [])),
+                measures,
+            )
+        )
+
+    def step():
+        for pivot_step in steps:
+            pivot_step()
+
+    return step
+
+
 def read_steps(manager):
     """The reads of the reporting views: label, target key or None, step."""
     Snapshot = manager["mrr.snapshot"]
+    Metric = manager["mrr.metric"]
+    # The fields the list view shows: those the web client reads.
+    metric_fields = Metric.get_views([(False, "list")])["models"]["mrr.metric"]
     return [
         (
             "snapshot pivot month × plan",
-            "pivot",
+            "view",
             lambda: Snapshot.read_group(
                 [],
                 ["mrr:sum", "arr:sum", "customer_count:sum"],
@@ -187,7 +242,7 @@ def read_steps(manager):
         ),
         (
             "snapshot pivot view (4 groupings)",
-            "pivot",
+            "view",
             pivot_load(
                 Snapshot,
                 [],
@@ -198,7 +253,7 @@ def read_steps(manager):
         ),
         (
             "movement pivot month × type",
-            "pivot",
+            "view",
             pivot_load(
                 manager["mrr.movement"],
                 [],
@@ -209,19 +264,18 @@ def read_steps(manager):
         ),
         (
             "metrics list (all months)",
-            None,
-            lambda: manager["mrr.metric"].search_read(
+            "view",
+            lambda: Metric.web_search_read(
                 [],
-                [
-                    name
-                    for name, field in manager["mrr.metric"]._fields.items()
-                    if field.store or name == "id"
-                ],
+                {name: {} for name in metric_fields["fields"]},
+                order="month",
+                limit=80,
+                count_limit=10001,
             ),
         ),
         (
             "cohort pivot month × age",
-            None,
+            "view",
             pivot_load(
                 manager["mrr.cohort"],
                 [],
@@ -230,14 +284,21 @@ def read_steps(manager):
                 ["customer_retention:avg"],
             ),
         ),
+        ("dashboard data (its 4 pivots)", "view", dashboard_load(manager)),
     ]
 
 
 def figure(label, seconds, target, unit="s"):
-    value = seconds * 1000 if unit == "ms" else seconds
-    limit = target * 1000 if unit == "ms" else target
-    verdict = "met" if seconds < target else "MISSED"
-    return f"  {label:<36} {value:9.1f} {unit:<2}  target < {limit:g} {unit}: {verdict}"
+    """One line: the best time, the worst of the runs, the target and PASS or MISS."""
+    scale = 1000 if unit == "ms" else 1
+    worst = getattr(seconds, "worst", seconds)
+    runs = getattr(seconds, "runs", 1)
+    verdict = "PASS" if seconds < target else "MISS"
+    return (
+        f"  {label:<36} {seconds * scale:9.1f} {unit:<2} (worst of {runs} "
+        f"{worst * scale:.1f})  target < {target * scale:g} {unit}, "
+        f"{seconds / target:.2f} × target: {verdict}"
+    )
 
 
 def main(argv=None):
@@ -257,6 +318,12 @@ def main(argv=None):
         start = time.perf_counter()
         if generate_history(env, args.subscriptions, args.months):
             print(f"history generated in {time.perf_counter() - start:.1f} s")
+            cr.commit()
+            # Fresh statistics for the change log and the tables built from it.
+            subprocess.run(
+                ["psql", "-q", "-d", args.database, "-c", "VACUUM ANALYZE"],
+                check=True,
+            )
         company = env.company
         Movement = env["mrr.movement"]
         manager = manager_env(env)
@@ -278,16 +345,24 @@ def main(argv=None):
             f"months, database {args.database}",
             flush=True,
         )
+        cr.commit()
+        vacuum(args.database, tables)
         rebuild = best(lambda: Movement._rebuild(company), args.repeat, cr)
         rows = count_rows(cr, tables)
         print(f"  {events:,} changes -> {rows:,} derived rows ({', '.join(tables)})")
         print(figure("full rebuild", rebuild, TARGETS["rebuild"]), flush=True)
+        cr.rollback()
+        vacuum(args.database, tables)
         baseline = best(bare_copy(cr, tables), args.repeat, cr)
-        print(f"  {'bare INSERT … SELECT, same rows':<36} {baseline:9.1f} s")
-        ratio = rebuild / baseline
-        verdict = "met" if ratio <= REBUILD_RATIO_TARGET else "MISSED"
         print(
-            f"  {'ratio rebuild / bare INSERT':<36} {ratio:9.2f} ×   "
+            f"  {'bare INSERT … SELECT, same rows':<36} {baseline:9.1f} s  "
+            f"(worst of {baseline.runs} {baseline.worst:.1f})"
+        )
+        ratio = rebuild / baseline
+        verdict = "PASS" if ratio <= REBUILD_RATIO_TARGET else "MISS"
+        print(
+            f"  {'ratio rebuild / bare INSERT':<36} {ratio:9.2f} ×  "
+            f"(worst / worst {rebuild.worst / baseline.worst:.2f})  "
             f"target ≤ {REBUILD_RATIO_TARGET:g} ×: {verdict}",
             flush=True,
         )
@@ -298,10 +373,7 @@ def main(argv=None):
             step()  # warm: field and rule caches
             manager.invalidate_all()
             seconds = best(step, max(args.repeat, 5))
-            if target:
-                print(figure(label, seconds, TARGETS[target], "ms"), flush=True)
-            else:
-                print(f"  {label:<36} {seconds * 1000:9.1f} ms", flush=True)
+            print(figure(label, seconds, TARGETS[target], "ms"), flush=True)
 
         change = change_one_subscription(env)
         change()  # warm
@@ -321,7 +393,7 @@ def main(argv=None):
         different = env["mrr.snapshot"]._compare_with_rebuild(company)
         same = not missing and not extra and not different
         cr.rollback()
-    print(f"  incremental = rebuilt: {'yes' if same else 'NO'}")
+    print(f"  incremental = rebuilt: {'PASS' if same else 'MISS'}")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
 
 

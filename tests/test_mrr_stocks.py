@@ -75,3 +75,15 @@ def test_cohorts_of_a_group_add_up_each_weighted_by_its_size():
 def test_a_group_of_empty_cohorts_has_no_retention_rather_than_zero():
     rows = [("free", JAN, JAN, (0, 0, 0, 0))]
     assert cohort_group_values(rows) == {"free": (0, 0, 0, 0, None, None)}
+
+
+def test_the_losses_of_a_cohort_row_are_those_of_its_last_month():
+    # The dunning example's January cohort (G, H, I): in February G is lost
+    # involuntarily (30) and I voluntarily (30); in March G is back, I still lost. Its
+    # row shows March: 1 customer and 30 lost voluntarily, none involuntarily, not the
+    # sum of the two months (2 and 60 voluntarily, 1 and 30 involuntarily).
+    rows = [
+        ("jan", JAN, FEB, (1, 3, 50, 110, 1, 1, 30, 30)),
+        ("jan", JAN, MAR, (2, 3, 80, 110, 1, 0, 30, 0)),
+    ]
+    assert cohort_group_values(rows)["jan"][6:] == (1, 0, 30, 0)

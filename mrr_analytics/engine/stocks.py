@@ -65,10 +65,12 @@ def cohort_group_values(
     rows: Iterable[tuple[Hashable, Hashable, date, Sequence[Any]]],
 ) -> dict[Hashable, tuple]:
     """Return, per group of a cohort table, its retained customers and MRR, the size
-    and first-month MRR of its cohorts, and the two retentions these give.
+    and first-month MRR of its cohorts, the two retentions these give, and any further
+    stocks of the cells (such as the customers and MRR lost by cause), added up.
 
     ``rows`` are ``(key, cohort, month, (customers, cohort_size, mrr,
-    mrr_first_month))``: one cell of a cohort at the end of one month, in a group. The
+    mrr_first_month, *others))``: one cell of a cohort at the end of one month, in a
+    group. The
     retained customers and MRR of a cohort are stocks, so a group spanning several
     months of a cohort (its row of the table, a year) holds them at the group's last
     month of that cohort, never their sum; the cohorts of a group add up (the column
@@ -103,7 +105,7 @@ def cohort_group_values(
             latest[key, cohort] = (month, values)
     sums = {}
     for (key, _cohort), (_month, values) in latest.items():
-        total = sums.setdefault(key, [0, 0, 0, 0])
+        total = sums.setdefault(key, [0] * len(values))
         for index, value in enumerate(values):
             total[index] += value or 0
     return {
@@ -114,6 +116,7 @@ def cohort_group_values(
             mrr_first_month,
             customers / size if size else None,
             mrr / mrr_first_month if mrr_first_month else None,
+            *others,
         )
-        for key, (customers, size, mrr, mrr_first_month) in sums.items()
+        for key, (customers, size, mrr, mrr_first_month, *others) in sums.items()
     }

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine.stocks import cohort_group_values
+from .mrr_cohort_change import COHORT_CHANGE_MEASURES
 from .mrr_metric import company_months
 from .report_table import replace_view
 
@@ -13,6 +14,10 @@ COHORT_MEASURES = (
     "mrr_first_month",
     "customer_retention",
     "mrr_retention",
+    "customers_lost_voluntary",
+    "customers_lost_involuntary",
+    "mrr_lost_voluntary",
+    "mrr_lost_involuntary",
 )
 
 
@@ -53,6 +58,29 @@ class MrrCohort(models.Model):
         aggregator="avg",
         help="MRR of the cohort / its MRR at the end of its first month.",
     )
+    customers_lost_voluntary = fields.Integer(
+        "Customers Lost Voluntarily",
+        readonly=True,
+        help="Members of the cohort with no MRR at the end of the month whose last "
+        "churn was their choice (a cancellation).",
+    )
+    customers_lost_involuntary = fields.Integer(
+        "Customers Lost Involuntarily",
+        readonly=True,
+        help="Members of the cohort with no MRR at the end of the month whose last "
+        "churn they did not choose: a suspension for non-payment or a cancellation "
+        "for a reason marked involuntary.",
+    )
+    mrr_lost_voluntary = fields.Monetary(
+        "MRR Lost Voluntarily",
+        readonly=True,
+        help="MRR taken away by the last churn of the customers lost voluntarily.",
+    )
+    mrr_lost_involuntary = fields.Monetary(
+        "MRR Lost Involuntarily",
+        readonly=True,
+        help="MRR taken away by the last churn of the customers lost involuntarily.",
+    )
 
     @api.model
     def _stock_specs(self, groupby, aggregates):
@@ -68,7 +96,8 @@ class MrrCohort(models.Model):
         cells = read_group(
             domain,
             groupby + ["company_id", "cohort_month:day", "month:day"],
-            ["customers:sum", "cohort_size:max", "mrr:sum", "mrr_first_month:max"],
+            ["customers:sum", "cohort_size:max", "mrr:sum", "mrr_first_month:max"]
+            + [f"{name}:sum" for name in COHORT_MEASURES[6:]],
         )
         values = cohort_group_values(
             (row[:width], row[width : width + 2], row[width + 2], row[width + 3 :])
@@ -81,66 +110,69 @@ class MrrCohort(models.Model):
         }
 
     def init(self):
+        # A cell is the sum of its cohort's changes up to its month (see
+        # ``mrr.cohort.change``), every month of the company from the cohort's own.
+        running = SQL(",\n").join(
+            SQL(
+                "COALESCE(SUM(ch.%(name)s) OVER cohort, 0) AS %(name)s",
+                name=SQL.identifier(name),
+            )
+            for name in COHORT_CHANGE_MEASURES
+        )
         replace_view(
             self,
             SQL(
                 """
-                    WITH firsts AS (
-                        SELECT company_id, partner_id,
-                               date_trunc('month', MIN(date))::date AS cohort_month
-                          FROM mrr_movement
-                         WHERE mrr_after > 0
-                         GROUP BY company_id, partner_id
-                    ), sizes AS (
-                        SELECT company_id, cohort_month, COUNT(*) AS cohort_size
-                          FROM firsts
-                         GROUP BY company_id, cohort_month
-                    ), retained AS (
-                        SELECT company_id, cohort_month, month,
-                               COUNT(*) AS customers, SUM(mrr) AS mrr
-                          FROM mrr_customer_month
-                         WHERE mrr > 0
-                         GROUP BY company_id, cohort_month, month
-                    ), %s, cells AS (
-                        SELECT s.company_id, s.cohort_month, m.month, s.cohort_size,
-                               COALESCE(r.customers, 0) AS customers,
-                               COALESCE(r.mrr, 0) AS mrr
-                          FROM sizes s
+                    WITH cohorts AS (
+                        SELECT DISTINCT company_id, cohort_month
+                          FROM mrr_cohort_change
+                    ), %(months)s, cells AS (
+                        SELECT c.company_id, c.cohort_month, m.month
+                          FROM cohorts c
                           JOIN months m
-                            ON m.company_id = s.company_id
-                           AND m.month >= s.cohort_month
-                          LEFT JOIN retained r
-                            ON r.company_id = s.company_id
-                           AND r.cohort_month = s.cohort_month
-                           AND r.month = m.month
-                    ), firsts_mrr AS (
-                        SELECT cells.*,
+                            ON m.company_id = c.company_id
+                           AND m.month >= c.cohort_month
+                    ), running AS (
+                        SELECT cells.company_id, cells.cohort_month, cells.month,
+                               %(running)s
+                          FROM cells
+                          LEFT JOIN mrr_cohort_change ch
+                            ON ch.company_id = cells.company_id
+                           AND ch.cohort_month = cells.cohort_month
+                           AND ch.month = cells.month
+                        WINDOW cohort AS (
+                            PARTITION BY cells.company_id, cells.cohort_month
+                            ORDER BY cells.month
+                        )
+                    ), sized AS (
+                        SELECT running.*,
+                               customers + customers_lost_voluntary
+                                   + customers_lost_involuntary AS cohort_size,
                                FIRST_VALUE(mrr) OVER (
                                    PARTITION BY company_id, cohort_month ORDER BY month
                                ) AS mrr_first_month
-                          FROM cells
+                          FROM running
                     )
                     SELECT ROW_NUMBER() OVER (
-                               ORDER BY fm.company_id, fm.cohort_month, fm.month
+                               ORDER BY s.company_id, s.cohort_month, s.month
                            ) AS id,
-                           fm.company_id, company.currency_id,
-                           fm.cohort_month, fm.month,
-                           ((EXTRACT(YEAR FROM fm.month) - EXTRACT(YEAR FROM fm.cohort_month))
-                               * 12 + EXTRACT(MONTH FROM fm.month)
-                               - EXTRACT(MONTH FROM fm.cohort_month))::int
+                           s.company_id, company.currency_id,
+                           s.cohort_month, s.month,
+                           ((EXTRACT(YEAR FROM s.month) - EXTRACT(YEAR FROM s.cohort_month))
+                               * 12 + EXTRACT(MONTH FROM s.month)
+                               - EXTRACT(MONTH FROM s.cohort_month))::int
                                AS months_since_start,
-                           fm.cohort_size, fm.customers,
-                           fm.customers::numeric / fm.cohort_size AS customer_retention,
-                           fm.mrr, fm.mrr_first_month,
-                           fm.mrr / NULLIF(fm.mrr_first_month, 0) AS mrr_retention
-                      FROM firsts_mrr fm
-                      JOIN res_company company ON company.id = fm.company_id
-                    """,
-                company_months(
-                    SQL(
-                        "SELECT company_id, month FROM mrr_movement UNION ALL "
-                        "SELECT company_id, month FROM retained"
-                    )
-                ),
+                           s.cohort_size, s.customers,
+                           s.customers::numeric / NULLIF(s.cohort_size, 0)
+                               AS customer_retention,
+                           s.mrr, s.mrr_first_month,
+                           s.mrr / NULLIF(s.mrr_first_month, 0) AS mrr_retention,
+                           s.customers_lost_voluntary, s.customers_lost_involuntary,
+                           s.mrr_lost_voluntary, s.mrr_lost_involuntary
+                      FROM sized s
+                      JOIN res_company company ON company.id = s.company_id
+                """,
+                running=running,
+                months=company_months(),
             ),
         )

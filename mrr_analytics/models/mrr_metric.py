@@ -5,18 +5,26 @@ from ..engine.stocks import CLOSING, OPENING
 from .report_table import replace_view
 
 
-def company_months(known):
+def company_months():
     """Common table expressions ``bounds`` and ``months``: each company's months.
 
-    ``known`` selects (company_id, month) rows; a company's months run from the first
-    to the last of its rows, every month in between included. Shared with the cohorts.
+    A company's months run from its first movement to the later of its last movement
+    and its last month of snapshots (the month of its last change, or the current
+    month), every month in between included. Shared with the cohorts.
     """
     return SQL(
         """
         bounds AS (
-            SELECT company_id, MIN(month) AS first_month, MAX(month) AS last_month
-              FROM (%s) AS known
-             GROUP BY company_id
+            SELECT company.id AS company_id,
+                   (SELECT MIN(c.cohort_month) FROM mrr_cohort_change c
+                     WHERE c.company_id = company.id) AS first_month,
+                   GREATEST(
+                       (SELECT MAX(m.month) FROM mrr_movement m
+                         WHERE m.company_id = company.id),
+                       (SELECT MAX(t.month) FROM mrr_snapshot_total t
+                         WHERE t.company_id = company.id)
+                   ) AS last_month
+              FROM res_company company
         ), months AS (
             SELECT b.company_id, month::date AS month
               FROM bounds b
@@ -24,8 +32,7 @@ def company_months(known):
                    b.first_month, b.last_month, interval '1 month'
              ) AS month
         )
-        """,
-        known,
+        """
     )
 
 
@@ -148,77 +155,79 @@ class MrrMetric(models.Model):
             self,
             SQL(
                 """
-                    WITH flows AS (
+                    WITH monthly AS (
+                        -- What each month changed, over every cohort: MRR and
+                        -- customers at the month end are the sums of the changes of
+                        -- the months up to it.
                         SELECT company_id, month,
-                               SUM(amount) FILTER (WHERE movement_type = 'new') AS new,
-                               SUM(amount) FILTER (WHERE movement_type = 'expansion')
-                                   AS expansion,
-                               SUM(amount) FILTER (
-                                   WHERE movement_type = 'reactivation'
-                               ) AS reactivation,
-                               -SUM(amount) FILTER (
-                                   WHERE movement_type = 'contraction'
-                               ) AS contraction,
-                               -SUM(amount) FILTER (WHERE movement_type = 'churn')
-                                   AS churn,
-                               -SUM(amount) FILTER (
-                                   WHERE movement_type = 'churn' AND is_involuntary
-                               ) AS churn_involuntary
-                          FROM mrr_movement
+                               SUM(mrr) AS mrr, SUM(customers) AS customers,
+                               SUM(new) AS new, SUM(expansion) AS expansion,
+                               SUM(reactivation) AS reactivation,
+                               SUM(contraction) AS contraction, SUM(churn) AS churn,
+                               SUM(churn_involuntary) AS churn_involuntary,
+                               SUM(customers_churned) AS customers_churned,
+                               SUM(mrr_won) AS mrr_won, SUM(mrr_shrunk) AS mrr_shrunk
+                          FROM mrr_cohort_change
                          GROUP BY company_id, month
-                    ), customers AS (
-                        SELECT company_id, month,
-                               SUM(mrr) AS mrr_end,
-                               COUNT(*) FILTER (WHERE mrr > 0) AS customers_end,
-                               SUM(mrr_start) AS mrr_start,
-                               COUNT(*) FILTER (WHERE mrr_start > 0) AS customers_start,
-                               COUNT(*) FILTER (WHERE mrr_start > 0 AND mrr = 0)
-                                   AS customers_churned,
-                               SUM(mrr) FILTER (WHERE mrr_start > 0) AS mrr_retained,
-                               SUM(LEAST(mrr, mrr_start)) FILTER (WHERE mrr_start > 0)
-                                   AS mrr_kept
-                          FROM mrr_customer_month
-                         GROUP BY company_id, month
-                    ), %s, base AS (
-                        SELECT m.company_id, m.month, company.currency_id,
-                               COALESCE(c.mrr_start, 0) AS mrr_start,
+                    ), %s, running AS (
+                        SELECT m.company_id, m.month,
+                               COALESCE(SUM(f.mrr) OVER company, 0) AS mrr_end,
+                               COALESCE(SUM(f.customers) OVER company, 0)
+                                   AS customers_end,
                                COALESCE(f.new, 0) AS new,
                                COALESCE(f.expansion, 0) AS expansion,
                                COALESCE(f.reactivation, 0) AS reactivation,
                                COALESCE(f.contraction, 0) AS contraction,
                                COALESCE(f.churn, 0) AS churn,
-                               COALESCE(c.mrr_end, 0) AS mrr_end,
-                               COALESCE(c.customers_start, 0) AS customers_start,
-                               COALESCE(c.customers_end, 0) AS customers_end,
-                               COALESCE(c.customers_churned, 0) AS customers_churned,
-                               c.mrr_retained, c.mrr_kept,
                                COALESCE(f.churn_involuntary, 0) AS churn_involuntary,
+                               COALESCE(f.customers_churned, 0) AS customers_churned,
+                               COALESCE(f.mrr_won, 0) AS mrr_won,
+                               COALESCE(f.mrr_shrunk, 0) AS mrr_shrunk
+                          FROM months m
+                          LEFT JOIN monthly f
+                            ON f.company_id = m.company_id AND f.month = m.month
+                        WINDOW company AS (PARTITION BY m.company_id ORDER BY m.month)
+                    ), customers AS (
+                        SELECT running.*,
+                               COALESCE(LAG(mrr_end) OVER company, 0) AS mrr_start,
+                               COALESCE(LAG(customers_end) OVER company, 0)
+                                   AS customers_start
+                          FROM running
+                        WINDOW company AS (PARTITION BY company_id ORDER BY month)
+                    ), base AS (
+                        SELECT c.company_id, c.month, company.currency_id,
+                               c.mrr_start, c.new, c.expansion, c.reactivation,
+                               c.contraction, c.churn, c.mrr_end,
+                               c.customers_start, c.customers_end, c.customers_churned,
+                               -- Of the customers paying at the start: their MRR at
+                               -- the end, and each one's at most its MRR at the start.
+                               CASE WHEN c.customers_start > 0
+                                    THEN c.mrr_end - c.mrr_won END AS mrr_retained,
+                               CASE WHEN c.customers_start > 0
+                                    THEN c.mrr_start - c.mrr_shrunk END AS mrr_kept,
+                               c.churn_involuntary,
                                COALESCE(dunning.delinquent_mrr, 0) AS delinquent_mrr,
                                COALESCE(dunning.recovered_mrr, 0) AS recovered_mrr
-                          FROM months m
-                          JOIN res_company company ON company.id = m.company_id
-                          LEFT JOIN flows f
-                            ON f.company_id = m.company_id AND f.month = m.month
-                          LEFT JOIN customers c
-                            ON c.company_id = m.company_id AND c.month = m.month
+                          FROM customers c
+                          JOIN res_company company ON company.id = c.company_id
                           LEFT JOIN LATERAL (
                               -- Follow-ups of failed payments: open and not
                               -- suspended at the month's end, or recovered in it.
                               SELECT SUM(d.mrr_company) FILTER (
                                          WHERE d.date_failure
-                                               < (m.month + interval '1 month')::date
+                                               < (c.month + interval '1 month')::date
                                            AND COALESCE(d.date_done, 'infinity')
-                                               >= (m.month + interval '1 month')::date
+                                               >= (c.month + interval '1 month')::date
                                            AND COALESCE(d.date_suspended, 'infinity')
-                                               >= (m.month + interval '1 month')::date
+                                               >= (c.month + interval '1 month')::date
                                      ) AS delinquent_mrr,
                                      SUM(d.mrr_company) FILTER (
                                          WHERE d.state = 'recovered'
                                            AND date_trunc('month', d.date_done)::date
-                                               = m.month
+                                               = c.month
                                      ) AS recovered_mrr
                                 FROM recurring_dunning d
-                               WHERE d.company_id = m.company_id
+                               WHERE d.company_id = c.company_id
                           ) dunning ON TRUE
                     ), rates AS (
                         SELECT base.*,
@@ -254,11 +263,6 @@ class MrrMetric(models.Model):
                            customers_end > 0 AND customers_churned > 0 AS has_ltv
                       FROM rates
                     """,
-                company_months(
-                    SQL(
-                        "SELECT company_id, month FROM flows UNION ALL "
-                        "SELECT company_id, month FROM customers"
-                    )
-                ),
+                company_months(),
             ),
         )

@@ -10,7 +10,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine.movements import Change, compute_movements, first_of_month
-from .report_table import ensure_report_table, rows_differing
+from .report_table import ensure_report_table, read_from_totals, rows_differing
 
 _logger = logging.getLogger(__name__)
 
@@ -107,7 +107,14 @@ class MrrMovement(models.Model):
             "UNIQUE (company_id, partner_id, date)",
             "CHECK (amount <> 0 AND amount = mrr_after - mrr_before)",
         )
-        if ensure_report_table(self, constraints):
+        # The cohort changes and the totals are derived from the movements: any of
+        # the three tables new means all three are written again.
+        created = [
+            ensure_report_table(self, constraints),
+            self.env["mrr.cohort.change"]._ensure_table(),
+            self.env["mrr.movement.total"]._ensure_table(),
+        ]
+        if any(created):
             self._rebuild_movements(self.env["res.company"].search([]))
 
     # -- Reading ------------------------------------------------------------------------
@@ -141,19 +148,61 @@ class MrrMovement(models.Model):
         )
 
     @api.model
+    def _read_group(
+        self,
+        domain,
+        groupby=(),
+        aggregates=(),
+        having=(),
+        offset=0,
+        limit=None,
+        order=None,
+    ):
+        # Pivots and graphs group the movements of every customer by month and
+        # type: the totals kept per month and dimension give the same groups from a
+        # few rows instead of all of them.
+        read = {
+            "domain": domain,
+            "groupby": groupby,
+            "aggregates": aggregates,
+            "having": having,
+            "offset": offset,
+            "limit": limit,
+            "order": order,
+        }
+        groups = read_from_totals(
+            self,
+            "mrr.movement.total",
+            {"__count": "line_count:sum", "amount:sum": "amount:sum"},
+            self.env["mrr.movement.total"]._dimensions,
+            "mrr_movement_lines",
+            read,
+        )
+        if groups is not None:
+            return groups
+        return super()._read_group(**read)
+
+    @api.model
     def _read_group_orderby(self, order, groupby_terms, query):
-        # Movement types in the order of the selection (the month bridge), not of
-        # their keys: the pivot's columns and the graph's series follow it.
-        if "movement_type" in groupby_terms:
-            groupby_terms = dict(
-                groupby_terms,
-                movement_type=SQL(
-                    "array_position(%s::varchar[], %s::varchar)",
-                    [key for key, _label in MOVEMENT_TYPES],
-                    groupby_terms["movement_type"],
-                ),
-            )
-        return super()._read_group_orderby(order, groupby_terms, query)
+        return super()._read_group_orderby(
+            order, self._movement_type_order(groupby_terms), query
+        )
+
+    @api.model
+    def _movement_type_order(self, groupby_terms):
+        """``groupby_terms`` with the movement types sorted in the order of the
+        selection (the month bridge), not of their keys: the pivot's columns and the
+        graph's series follow it, read from the movements or their totals."""
+        if "movement_type" not in groupby_terms:
+            return groupby_terms
+        return dict(
+            groupby_terms,
+            movement_type=SQL(
+                "array_position(%s::varchar[], %s::varchar)",
+                [key for key, _label in MOVEMENT_TYPES],
+                groupby_terms["movement_type"],
+            ),
+        )
 
     @api.model
     def _date_bounds(self, domain):
@@ -255,6 +304,12 @@ class MrrMovement(models.Model):
             vals_list += self._recomputed_vals(company, company_events, starts)
         keys = list(starts)
         self.flush_model()
+        # What these customers made of their cohorts and of the totals goes, and
+        # comes back from their new movements.
+        CohortChange = self.env["mrr.cohort.change"]
+        CohortChange._apply_customers(keys, -1)
+        Total = self.env["mrr.movement.total"]
+        Total._apply_customers(keys, -1)
         self.env.cr.execute(
             SQL(
                 """
@@ -272,6 +327,9 @@ class MrrMovement(models.Model):
         )
         self.invalidate_model()
         self.create(vals_list)
+        self.flush_model()
+        CohortChange._apply_customers(keys, 1)
+        Total._apply_customers(keys, 1)
         self.env["mrr.snapshot"]._refresh_customers(starts)
 
     @api.model
@@ -439,10 +497,13 @@ class MrrMovement(models.Model):
         )
         self.env.cr.execute(SQL("ANALYZE mrr_movement"))
         self.invalidate_model()
+        self.env["mrr.cohort.change"]._rebuild(companies)
+        self.env["mrr.movement.total"]._rebuild(companies)
 
     @api.model
     def _rebuild(self, companies):
-        """Rebuild the movements and the monthly snapshots of ``companies``."""
+        """Rebuild the movements, cohort changes and monthly snapshots of
+        ``companies``."""
         self._rebuild_movements(companies)
         self.env["mrr.snapshot"]._rebuild(companies)
 

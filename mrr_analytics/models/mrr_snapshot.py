@@ -1,11 +1,12 @@
 from odoo import api, fields, models
-from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine.stocks import CLOSING
+from .mrr_cohort_change import COHORT_CHANGE_KEY, COHORT_CHANGE_MEASURES, MONTH_FLOWS
 from .mrr_customer_month import CUSTOMER_MONTH_COLUMNS
+from .mrr_movement_total import MOVEMENT_DIMENSIONS, MOVEMENT_MEASURES
 from .mrr_snapshot_total import TOTAL_DIMENSIONS
-from .report_table import ensure_report_table, rows_differing
+from .report_table import ensure_report_table, read_from_totals, rows_differing
 
 SNAPSHOT_COLUMNS = (
     "month",
@@ -108,53 +109,26 @@ class MrrSnapshot(models.Model):
     ):
         # Pivots and graphs group months of every customer: the totals kept per month
         # and dimension give the same groups from a few rows instead of all of them.
-        if self._totals_answer(domain, groupby, aggregates, having, order):
-            self.browse().check_access("read")
-            order_terms = [
-                term.strip().split(" ", 1) for term in (order or "").split(",")
-            ]
-            return self.env["mrr.snapshot.total"]._read_group(
-                domain,
-                groupby,
-                [TOTAL_AGGREGATES[spec] for spec in aggregates],
-                offset=offset,
-                limit=limit,
-                order=",".join(
-                    " ".join([TOTAL_AGGREGATES.get(term[0], term[0])] + term[1:])
-                    for term in order_terms
-                    if term[0]
-                )
-                or None,
-            )
-        return super()._read_group(
-            domain,
-            groupby,
-            aggregates,
-            having=having,
-            offset=offset,
-            limit=limit,
-            order=order,
+        read = {
+            "domain": domain,
+            "groupby": groupby,
+            "aggregates": aggregates,
+            "having": having,
+            "offset": offset,
+            "limit": limit,
+            "order": order,
+        }
+        groups = read_from_totals(
+            self,
+            "mrr.snapshot.total",
+            TOTAL_AGGREGATES,
+            TOTAL_DIMENSIONS,
+            "mrr_snapshot_lines",
+            read,
         )
-
-    @api.model
-    def _totals_answer(self, domain, groupby, aggregates, having, order):
-        """Whether a grouped read only filters, groups and sorts by total dimensions."""
-        if having or self.env.context.get("mrr_snapshot_lines"):
-            return False
-        names = [spec.split(":")[0] for spec in groupby]
-        for term in (order or "").split(","):
-            spec = term.strip().split(" ")[0]
-            if spec and spec not in TOTAL_AGGREGATES:
-                names.append(spec.split(":")[0])
-        for leaf in expression.normalize_domain(domain):
-            if expression.is_leaf(leaf) and leaf not in (
-                expression.TRUE_LEAF,
-                expression.FALSE_LEAF,
-            ):
-                names.append(leaf[0].split(".")[0])
-        return all(spec in TOTAL_AGGREGATES for spec in aggregates) and all(
-            name in TOTAL_DIMENSIONS for name in names
-        )
+        if groups is not None:
+            return groups
+        return super()._read_group(**read)
 
     def _insert_sql(self, query):
         columns = SQL(", ").join(SQL.identifier(name) for name in SNAPSHOT_COLUMNS)
@@ -193,9 +167,10 @@ class MrrSnapshot(models.Model):
     def _compare_with_rebuild(self, companies):
         """Return the tables whose rows of ``companies`` differ from a rebuild's.
 
-        The snapshots, their totals and the customer months kept up to date change by
-        change are compared with those a full rebuild would write: an empty list when
-        they are the same.
+        The snapshots, their totals, the customer months, the movement totals and the
+        cohort changes kept
+        up to date change by change are compared with those a full rebuild would
+        write: an empty list when they are the same.
         """
         self.env.flush_all()
         rebuilt = self._snapshot_query(companies)
@@ -210,6 +185,16 @@ class MrrSnapshot(models.Model):
                 self.env["mrr.customer.month"]._customer_months_query(
                     rebuilt, companies
                 ),
+            ),
+            "mrr_movement_total": (
+                MOVEMENT_DIMENSIONS + MOVEMENT_MEASURES,
+                self.env["mrr.movement.total"]._totals_query(
+                    self.env["mrr.movement.total"]._companies_condition(companies)
+                ),
+            ),
+            "mrr_cohort_change": (
+                COHORT_CHANGE_KEY + COHORT_CHANGE_MEASURES + MONTH_FLOWS,
+                self.env["mrr.cohort.change"]._changes_query(companies),
             ),
         }
         return [

@@ -1,5 +1,6 @@
 """Tables of derived report rows: read through the ORM, laid out here."""
 
+from odoo.osv import expression
 from odoo.tools import SQL, drop_view_if_exists, sql
 
 
@@ -112,4 +113,102 @@ def rows_differing(cr, table, columns, company_ids, query, limit=None):
     return (
         [row[1:] for row in rows if row[0]],
         [row[1:] for row in rows if not row[0]],
+    )
+
+
+def add_signed_rows(model, constraint, key, measures, changes, sign, companies):
+    """Add ``sign`` × the rows ``changes`` selects to ``model``'s table of totals.
+
+    ``changes`` selects the columns ``key`` (the totals' key, whose unique
+    ``constraint`` an existing row is found by) and ``measures``; the measures of a
+    row already there are moved by ``sign`` (1 or -1) × those of ``changes``. Rows of
+    ``companies`` left with every measure at 0 are removed, so that adding and taking
+    away the same rows leaves the table as it was. Rows are written in the order of
+    their key, so that concurrent updates wait for each other instead of deadlocking.
+    """
+    table = SQL.identifier(model._table)
+    columns = SQL(", ").join(SQL.identifier(name) for name in key + measures)
+    model.env.cr.execute(
+        SQL(
+            """
+            INSERT INTO %(table)s AS stored (%(columns)s)
+            SELECT %(key)s, %(signed)s
+              FROM (%(changes)s) AS change
+             ORDER BY %(key)s
+                ON CONFLICT ON CONSTRAINT %(constraint)s DO UPDATE
+               SET %(added)s
+            """,
+            table=table,
+            columns=columns,
+            key=SQL(", ").join(SQL.identifier("change", name) for name in key),
+            signed=SQL(", ").join(
+                SQL("%s * %s", sign, SQL.identifier("change", name))
+                for name in measures
+            ),
+            changes=changes,
+            constraint=SQL.identifier(constraint),
+            added=SQL(", ").join(
+                SQL(
+                    "%(name)s = stored.%(name)s + EXCLUDED.%(name)s",
+                    name=SQL.identifier(name),
+                )
+                for name in measures
+            ),
+        )
+    )
+    model.env.cr.execute(
+        SQL(
+            "DELETE FROM %s WHERE company_id = ANY(%s::int[]) AND %s",
+            table,
+            companies.ids,
+            SQL(" AND ").join(SQL("%s = 0", SQL.identifier(name)) for name in measures),
+        )
+    )
+    model.invalidate_model()
+
+
+def read_from_totals(model, totals, aggregates_map, dimensions, lines_key, read):
+    """Answer the grouped read ``read`` of ``model`` from its ``totals`` model.
+
+    ``read`` holds the arguments of ``_read_group`` (domain, groupby, aggregates,
+    having, offset, limit, order). It is answered from the totals when it only
+    filters, groups and sorts by ``dimensions`` and reads the aggregates that
+    ``aggregates_map`` names on the totals, unless the context key ``lines_key`` asks
+    for the rows themselves. Returns the groups, or None when the totals cannot
+    answer.
+    """
+    if read["having"] or model.env.context.get(lines_key):
+        return None
+    if any(spec not in aggregates_map for spec in read["aggregates"]):
+        return None
+    names = [spec.split(":")[0] for spec in read["groupby"]]
+    order_terms = [
+        term.strip().split(" ", 1) for term in (read["order"] or "").split(",")
+    ]
+    names += [
+        term[0].split(":")[0]
+        for term in order_terms
+        if term[0] and term[0] not in aggregates_map
+    ]
+    for leaf in expression.normalize_domain(read["domain"]):
+        if expression.is_leaf(leaf) and leaf not in (
+            expression.TRUE_LEAF,
+            expression.FALSE_LEAF,
+        ):
+            names.append(leaf[0].split(".")[0])
+    if any(name not in dimensions for name in names):
+        return None
+    model.browse().check_access("read")
+    return model.env[totals]._read_group(
+        read["domain"],
+        read["groupby"],
+        [aggregates_map[spec] for spec in read["aggregates"]],
+        offset=read["offset"],
+        limit=read["limit"],
+        order=",".join(
+            " ".join([aggregates_map.get(term[0], term[0])] + term[1:])
+            for term in order_terms
+            if term[0]
+        )
+        or None,
     )

@@ -12,6 +12,8 @@ REPORTS = (
     "mrr.snapshot",
     "mrr.snapshot.total",
     "mrr.customer.month",
+    "mrr.cohort.change",
+    "mrr.movement.total",
     "mrr.metric",
     "mrr.cohort",
 )

@@ -195,6 +195,32 @@ class TestMrrConsistency(MrrCommon):
                 self._play_random_history(random.Random(seed))
                 self._assert_consistent()
 
+    def test_movement_groups_read_from_their_totals_equal_the_movements(self):
+        # The pivots and graphs of the movements read the totals kept per month and
+        # dimension, kept change by change: each group is the one the movements
+        # themselves give.
+        self._play_random_history(random.Random(7))
+        Movement = self.env["mrr.movement"]
+        domain = [("company_id", "=", self.env.company.id)]
+        self.assertTrue(self.env["mrr.movement.total"].search_count(domain))
+        for groupby in (
+            ["month:month", "movement_type"],
+            ["movement_type"],
+            ["plan_id", "month:quarter"],
+            ["is_involuntary"],
+        ):
+            with self.subTest(groupby=groupby):
+                totals = Movement.read_group(
+                    domain, ["amount:sum"], groupby, lazy=False
+                )
+                self.assertTrue(totals)
+                self.assertEqual(
+                    totals,
+                    Movement.with_context(mrr_movement_lines=True).read_group(
+                        domain, ["amount:sum"], groupby, lazy=False
+                    ),
+                )
+
     def _movement_rows_raw(self):
         movements = self.env["mrr.movement"].search(
             [("company_id", "=", self.env.company.id)]

@@ -96,6 +96,74 @@ class TestMrrDunning(MrrCommon):
             ],
         )
 
+    def test_cohort_lost_voluntarily_and_involuntarily(self):
+        # G, H and I all start in January: one cohort of 3 with 30 + 50 + 30 = 110.
+        # End of February: H kept (50); G suspended, lost involuntarily with its 30;
+        # I cancelled, lost voluntarily with its 30. End of March: G paid and resumed,
+        # so G and H are kept (80) and only I is lost (voluntarily, 30).
+        subs = self._play()
+        companies = self.env.company
+        expected = [
+            (JAN, 3, 3, 110.0, 0, 0, 0.0, 0.0),
+            (FEB, 3, 1, 50.0, 1, 1, 30.0, 30.0),
+            (MAR, 3, 2, 80.0, 1, 0, 30.0, 0.0),
+        ]
+
+        def cells():
+            return [
+                (
+                    cell.month,
+                    cell.cohort_size,
+                    cell.customers,
+                    cell.mrr,
+                    cell.customers_lost_voluntary,
+                    cell.customers_lost_involuntary,
+                    cell.mrr_lost_voluntary,
+                    cell.mrr_lost_involuntary,
+                )
+                for cell in self.env["mrr.cohort"].search(
+                    [
+                        ("company_id", "=", companies.id),
+                        ("cohort_month", "=", JAN),
+                        ("month", "<=", MAR),
+                    ],
+                    order="month",
+                )
+            ]
+
+        self.assertEqual(cells(), expected)
+        # Kept change by change, the cohorts are those of a rebuild.
+        with freeze_time("2026-03-02"):
+            Snapshot = self.env["mrr.snapshot"]
+            self.assertEqual(Snapshot._compare_with_rebuild(companies), [])
+            self.env["mrr.movement"].sudo()._rebuild(companies)
+        self.assertEqual(cells(), expected)
+        # The cohort row of January to March shows March, not the sum of its months.
+        [row] = self.env["mrr.cohort"].read_group(
+            [
+                ("company_id", "=", companies.id),
+                ("cohort_month", "=", JAN),
+                ("month", "<=", MAR),
+            ],
+            [
+                "customers_lost_voluntary:sum",
+                "customers_lost_involuntary:sum",
+                "mrr_lost_voluntary:sum",
+                "mrr_lost_involuntary:sum",
+            ],
+            ["cohort_month:month"],
+        )
+        self.assertEqual(
+            (
+                row["customers_lost_voluntary"],
+                row["customers_lost_involuntary"],
+                row["mrr_lost_voluntary"],
+                row["mrr_lost_involuntary"],
+            ),
+            (1, 0, 30.0, 0.0),
+        )
+        self.assertTrue(subs)
+
     def test_rebuild_keeps_the_involuntary_losses(self):
         self._play()
         companies = self.env.company

@@ -66,6 +66,10 @@ COHORT_FIELDS = (
     "mrr",
     "mrr_first_month",
     "mrr_retention",
+    "customers_lost_voluntary",
+    "customers_lost_involuntary",
+    "mrr_lost_voluntary",
+    "mrr_lost_involuntary",
 )
 ACTIONS = (
     "start",

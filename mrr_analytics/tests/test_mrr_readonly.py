@@ -16,6 +16,8 @@ REPORT_MODELS = (
     "mrr.metric",
     "mrr.cohort",
     "mrr.customer.month",
+    "mrr.cohort.change",
+    "mrr.movement.total",
 )
 # What the list, pivot, graph and search views of the web client call.
 VIEW_METHODS = (

@@ -47,6 +47,8 @@ mrr.movement                     | ---- | r---    | ---- | r---    | ----   | --
 mrr.snapshot                     | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.snapshot.total               | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.customer.month               | ---- | r---    | ---- | r---    | ----   | ---- n/a
+mrr.cohort.change                | ---- | r---    | ---- | r---    | ----   | ---- n/a
+mrr.movement.total               | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.metric                       | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.cohort                       | ---- | r---    | ---- | r---    | ----   | ---- n/a
 """
