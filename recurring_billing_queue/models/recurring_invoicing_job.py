@@ -20,6 +20,8 @@ BATCH_SIZE_PARAM = "recurring_billing_queue.batch_size"
 # two workers share the due set evenly; large enough that each batch still makes its
 # invoices in one create and one post.
 DEFAULT_BATCH_SIZE = 100
+# In the context of a queued batch: post its invoices one journal at a time.
+LOCK_JOURNALS_KEY = "recurring_queue_lock_journals"
 # The jobs of these states are still to run: what they hold is not enqueued again.
 WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
 
@@ -105,9 +107,16 @@ class RecurringInvoicingJob(models.AbstractModel):
         Run again (a retry, a job requeued after its worker was killed), it finds
         the periods already billed in the ledger and the subscriptions no longer
         due, and bills nothing twice. Returns the subscriptions handled."""
-        return self._generate(
+        commit = may_commit(self.env)
+        if commit:
+            # A fresh transaction in READ COMMITTED: once it holds the lock of its
+            # journals, it numbers its invoices after those another worker committed
+            # meanwhile (see recurring_invoice_maker.py).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        return self.with_context(**{LOCK_JOURNALS_KEY: True})._generate(
             today=fields.Date.to_date(today),
             batch_size=len(subscription_ids),
-            commit=may_commit(self.env),
+            commit=commit,
             domain=[("id", "in", subscription_ids)],
         )

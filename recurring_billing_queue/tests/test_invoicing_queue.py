@@ -11,6 +11,9 @@ from odoo.addons.recurring_billing.tests.invoicing_common import (
     INVOICING_LOGGER,
     InvoicingCommon,
 )
+from odoo.addons.recurring_billing_queue.models.recurring_invoice_maker import (
+    LOCK_NAMESPACE,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -82,6 +85,26 @@ class TestInvoicingQueue(InvoicingCommon):
             set(self.subs.mapped("date_next_invoice")), {date(2026, 4, 10)}
         )
 
+    def _journal_locks(self):
+        """The journals whose posting lock this transaction holds."""
+        self.env.cr.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objsubid = 2 AND pid = pg_backend_pid()",
+            [LOCK_NAMESPACE],
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def test_queued_batch_posts_under_the_lock_of_its_journal(self):
+        with trap_jobs() as trap:
+            self._enqueue(trap)
+            self.assertFalse(self._journal_locks())
+            trap.perform_enqueued_jobs()
+        # Held until the batch commits: another worker posting in the same journal
+        # waits, then numbers its invoices after these.
+        journal = self._invoices(self.subs).journal_id
+        self.assertEqual(len(journal), 1)
+        self.assertEqual(self._journal_locks(), set(journal.ids))
+
     def test_job_run_twice_bills_nothing_twice(self):
         with trap_jobs() as trap:
             jobs = list(self._enqueue(trap))
@@ -141,6 +164,7 @@ class TestInvoicingQueue(InvoicingCommon):
             self._enqueue(trap)
             trap.assert_jobs_count(0)
         self.assertEqual(self._billed(self.subs), self._expected(self.subs))
+        self.assertFalse(self._journal_locks())
 
     def test_batch_size_below_one_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "Subscriptions per job"):
