@@ -635,16 +635,19 @@ class Watcher:
         self.tables = tables
         self.writing = set()
 
-    def inside(self, server):
-        rows = query(
+    def connections(self, server):
+        """(pid, transaction start, last statement) of the server's transactions."""
+        return query(
             self.cnx,
             "SELECT pid, xact_start, query FROM pg_stat_activity "
             "WHERE application_name = %s AND xact_start IS NOT NULL "
             "AND state IN ('active', 'idle in transaction')",
             [server.app],
         )
+
+    def inside(self, server):
         found = False
-        for pid, started, statement in rows:
+        for pid, started, statement in self.connections(server):
             if statement.lstrip().upper().startswith(("INSERT", "UPDATE")) and any(
                 table in statement for table in self.tables
             ):

@@ -11,7 +11,9 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ODOO_PYTHON=${ODOO_PYTHON:-/opt/odoo-venv/bin/python}
-ADDONS=(recurring_billing mrr_analytics mrr_analytics_dashboard)
+# recurring_billing_queue is optional (it brings OCA's queue_job): tested here with the
+# others, so a change of the invoicing job is tested through the queue too.
+ADDONS=(recurring_billing mrr_analytics mrr_analytics_dashboard recurring_billing_queue)
 OUT=${TEST_OUT:-$ROOT/.ci/out}
 DB_PREFIX=${TEST_DB_PREFIX:-rbtest_$$}
 mkdir -p "$OUT"
@@ -43,6 +45,8 @@ EOF
 fi
 if ! "$ODOO_PYTHON" -c 'import pytest, pytest_odoo, pylint_odoo, hypothesis, freezegun, websocket' \
     >/dev/null 2>&1 \
+    || ! "$ODOO_PYTHON" -c 'import importlib.metadata as m; m.version("odoo-addon-queue_job")' \
+    >/dev/null 2>&1 \
     || ! "$ODOO_PYTHON" -m ruff --version >/dev/null 2>&1; then
     echo "The test tools are missing: $ODOO_PYTHON -m pip install -r requirements-test.txt" >&2
     fail "tools: missing (see requirements-test.txt)"
@@ -70,7 +74,7 @@ lint_errors=0
 if prettier_bin=$(command -v "${PRETTIER:-prettier}"); then
     xml_plugin="$(dirname "$(readlink -f "$prettier_bin")")/../../@prettier/plugin-xml/src/plugin.js"
     "$prettier_bin" --plugin="$xml_plugin" --check --log-level=warn \
-        "recurring_billing/**/*.xml" "mrr_analytics/**/*.xml" "mrr_analytics_dashboard/**/*.xml" || lint_errors=$((lint_errors + 1))
+        "${ADDONS[@]/%//**/*.xml}" || lint_errors=$((lint_errors + 1))
 else
     echo "prettier not found: XML style not checked (npm i -g prettier @prettier/plugin-xml)"
 fi

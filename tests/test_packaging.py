@@ -75,3 +75,20 @@ def test_dashboard_glue_keeps_mrr_analytics_free_of_spreadsheets():
     glue = manifest("mrr_analytics_dashboard")
     assert glue["depends"] == ["mrr_analytics", "spreadsheet_dashboard"]
     assert glue["auto_install"] is True
+
+
+def test_queue_glue_is_optional_and_requires_queue_job(tmp_path):
+    # The default install (either addon, the metapackage) never brings queue_job.
+    for addon in SHIPPED:
+        assert "queue_job" not in manifest(addon)["depends"]
+    metapackage = (ROOT / "setup" / "_metapackage" / "pyproject.toml").read_text()
+    assert "queue" not in metapackage
+    glue = manifest("recurring_billing_queue")
+    assert glue["depends"] == ["recurring_billing", "queue_job"]
+    assert glue["license"] == "LGPL-3"
+    assert glue["installable"] and not glue.get("auto_install")
+    _wheel, metadata = build_wheel("recurring_billing_queue", tmp_path)
+    requires = metadata.get_all("Requires-Dist")
+    assert "odoo==18.0.*" in requires
+    assert "odoo-addon-recurring_billing==18.0.*" in requires
+    assert "odoo-addon-queue_job==18.0.*" in requires

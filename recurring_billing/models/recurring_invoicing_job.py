@@ -47,9 +47,8 @@ class RecurringInvoicingJob(models.AbstractModel):
         """
         today = today or fields.Date.context_today(self)
         subscriptions = self.env["recurring.subscription"]
-        due_domain = [("state", "=", "active"), ("date_next_invoice", "<=", today)]
         per_company = subscriptions._read_group(
-            due_domain + (domain or []), ["company_id"], ["__count"]
+            self._due_domain(today) + (domain or []), ["company_id"], ["__count"]
         )
         only_ids = subscriptions.search(domain).ids if domain else None
         handled = []
@@ -80,6 +79,12 @@ class RecurringInvoicingJob(models.AbstractModel):
                 # Keeps memory flat however many batches the run has.
                 self.env.invalidate_all()
         return len(handled)
+
+    @api.model
+    def _due_domain(self, today):
+        """The subscriptions whose next invoice is due by ``today``: the ones a run
+        invoices, whoever runs it (the scheduled action or a queue of workers)."""
+        return [("state", "=", "active"), ("date_next_invoice", "<=", today)]
 
     @api.model
     def _count_due(self, today, exclude_ids, only_ids=None):

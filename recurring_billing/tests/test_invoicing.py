@@ -71,6 +71,19 @@ class TestInvoicing(InvoicingCommon):
         self.assertEqual(len(self._invoices(subs)), 2)
         self.assertEqual(len(subs.period_ids), 2)
 
+    def test_due_subscriptions_are_the_active_ones_due_by_the_day(self):
+        # The set every run invoices, whether the scheduled action or the queue's
+        # workers run it: due on 03-05 (started that day), not the one starting on
+        # 03-06, not a draft one whose start has passed.
+        due = self._active(self.plan_basic, date(2026, 3, 5))
+        later = self._active(self.plan_basic, date(2026, 3, 6))
+        draft = self._subscription(self.plan_basic, date(2026, 3, 1))
+        domain = self.env["recurring.invoicing.job"]._due_domain(date(2026, 3, 5))
+        found = self.Subscription.search(domain)
+        self.assertIn(due, found)
+        self.assertNotIn(later, found)
+        self.assertNotIn(draft, found)
+
     def test_job_down_for_three_months_catches_up_oldest_first(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         self._run_cron("2026-03-20")

@@ -1,0 +1,3 @@
+from . import recurring_invoicing_job
+from . import recurring_invoice_maker
+from . import res_config_settings
