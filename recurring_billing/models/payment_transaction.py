@@ -2,8 +2,11 @@
 attempt of which invoice each one is, sending them, and what follows a failure."""
 
 import logging
+from collections import defaultdict
 
-from odoo import fields, models
+from markupsafe import escape
+
+from odoo import SUPERUSER_ID, fields, models
 
 from .tools import selection_label
 
@@ -43,27 +46,90 @@ class PaymentTransaction(models.Model):
     def _recurring_send_charges(self):
         """Send the charges to their providers, each on its own: one that fails ends
         in error and does not stop the others. Those with an outcome (done, error,
-        cancel) are post-processed at once: paid invoices are reconciled."""
-        for tx in self:
+        cancel) are then post-processed together: paid invoices are reconciled.
+
+        The notes Odoo writes on the invoice of a charge (sent, received, payment
+        posted) are written for the whole batch at once, in the order they were
+        written, instead of one message at a time.
+        """
+        log = []
+        txs = self.with_context(recurring_charge_log=log)
+        finished = txs.browse()
+        for tx in txs:
+            logged = len(log)
             try:
                 with self.env.cr.savepoint():
                     tx._send_payment_request()
             except Exception as error:  # noqa: BLE001 - any refusal: not charged
                 _logger.info("Charge %s not sent: %s", tx.reference, error)
+                del log[logged:]  # rolled back with the savepoint
                 tx._set_error(
                     self.env._(
                         "The payment request could not be sent: %(error)s",
                         error=error,
                     )
                 )
-            if tx.state not in ("done", "error", "cancel") or tx.is_post_processed:
-                continue
+            if tx.state in ("done", "error", "cancel") and not tx.is_post_processed:
+                finished |= tx
+        # Written before the post-processing, whose failure notes come after them.
+        txs._recurring_log_notes(log)
+        finished._recurring_post_process(log)
+        txs._recurring_log_notes(log)
+        return self
+
+    def _recurring_post_process(self, log):
+        """Post-process the finished charges of ``self`` in one go; if that fails,
+        one at a time, so that one failing charge leaves the others processed."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._post_process()
+            return
+        except Exception:  # noqa: BLE001 - retried one by one to find the culprit
+            del log[:]  # what was logged is rolled back with the savepoint
+            _logger.info("Charges post-processed one by one")
+        for tx in self:
+            logged = len(log)
             try:
                 with self.env.cr.savepoint():
                     tx._post_process()
             except Exception:  # noqa: BLE001 - Odoo's payment job tries it again
+                del log[logged:]
                 _logger.warning("Charge %s not post-processed", tx.reference)
-        return self
+
+    def _log_message_on_linked_documents(self, message):
+        log = self.env.context.get("recurring_charge_log")
+        if log is None or not self.recurring_invoice_id or self.source_transaction_id:
+            return super()._log_message_on_linked_documents(message)
+        # A charge is linked to its invoice only: what Odoo would post on it one
+        # message at a time is kept for ``_recurring_log_notes``.
+        self.ensure_one()
+        log.append((self, message))
+        return None
+
+    def _recurring_log_notes(self, log):
+        """Write the notes kept in ``log`` on the invoices of their charges, as Odoo
+        would (same text, author and type), a batch of messages per round: the first
+        note of each invoice, then the second…; ``log`` is emptied."""
+        rounds = defaultdict(dict)
+        written = defaultdict(int)
+        for tx, message in log:
+            # Odoo's author of these notes: the user, or the customer in a
+            # superuser's run.
+            author = (
+                self.env.user.partner_id
+                if self.env.uid == SUPERUSER_ID
+                else tx.partner_id
+            )
+            for invoice in tx.invoice_ids:
+                rounds[written[invoice.id], author.id][invoice.id] = escape(message)
+                written[invoice.id] += 1
+        del log[:]
+        for (_round, author_id), bodies in sorted(rounds.items()):
+            self.env["account.move"].browse(bodies)._message_log_batch(
+                bodies=bodies, author_id=author_id
+            )
 
     def _post_process(self):
         # Post-processed once per state reached, by the charge itself or, for an
