@@ -47,6 +47,7 @@ from . import test_subscription_back_office
 from . import test_edges_resume
 from . import test_dunning
 from . import test_payment_token
+from . import test_payment_token_cost
 from . import test_payment_token_concurrency
 from . import test_payment_token_doors
 from . import test_dunning_token
