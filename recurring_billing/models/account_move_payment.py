@@ -65,7 +65,11 @@ class AccountMove(models.Model):
         due = self.search([("recurring_charge_due", "=", True)], order="id")
         done = 0
         for ids in split_every(batch_size, due.ids):
-            self.browse(ids)._recurring_charge_token(commit=commit)
+            # Read again after the last commit: the invoicing job may have charged
+            # some meanwhile, whose follow-up alone may charge them again.
+            self.env.invalidate_all()
+            batch = self.browse(ids).filtered("recurring_charge_due")
+            batch._recurring_charge_token(commit=commit)
             done += len(ids)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
         return done
@@ -155,37 +159,72 @@ class AccountMove(models.Model):
         return free - failed, held
 
     def _recurring_settle_credits(self):
-        """Set the open credit notes of the subscriptions of these invoices against
-        them, oldest first: a customer collected automatically pays what is left
-        once credited, never the whole invoice beside an unused credit."""
+        """Set what the subscriptions of these invoices hold to their customer's
+        credit against them, oldest first: their open credit notes, and the payments
+        of their charges no invoice uses any more (an invoice paid by its charge, then
+        reset to draft and posted again). A customer collected automatically pays
+        what is left, never the whole invoice beside an unused credit."""
         invoices = self.filtered(
             lambda move: move.move_type == "out_invoice" and move.state == "posted"
         )
         if not invoices:
             return
-        credits = self.search(
+        subs = invoices.subscription_id
+        receivable = [
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+            ("parent_state", "=", "posted"),
+        ]
+        Line = self.env["account.move.line"]
+        credit_notes = Line.search(
             [
-                ("subscription_id", "in", invoices.subscription_id.ids),
-                ("move_type", "=", "out_refund"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
+                ("move_id.subscription_id", "in", subs.ids),
+                ("move_id.move_type", "=", "out_refund"),
+                *receivable,
             ]
         )
-        if not credits:
+        # Payments are the accountants' records; which ones a charge of these
+        # subscriptions made decides what the customer has already paid.
+        payments = (
+            Line.sudo()
+            .search(
+                [
+                    (
+                        "payment_id.payment_transaction_id.recurring_invoice_id"
+                        ".subscription_id",
+                        "in",
+                        subs.ids,
+                    ),
+                    ("balance", "<", 0),
+                    *receivable,
+                ]
+            )
+            .with_env(self.env)
+        )
+        if not credit_notes and not payments:
             return
-        lines = (invoices | credits).line_ids.filtered(
+        owner = {
+            line: line.payment_id.payment_transaction_id.recurring_invoice_id.subscription_id
+            for line in payments.sudo()
+        }
+        lines = invoices.line_ids.filtered(
             lambda line: (
                 line.account_id.account_type == "asset_receivable"
                 and not line.reconciled
             )
         )
-        for _key, group in lines.grouped(
-            lambda line: (
-                line.move_id.subscription_id,
-                line.account_id,
-                line.currency_id,
+        for _key, group in (
+            (lines | credit_notes | payments)
+            .grouped(
+                lambda line: (
+                    owner.get(line) or line.move_id.subscription_id,
+                    line.partner_id.commercial_partner_id,
+                    line.account_id,
+                    line.currency_id,
+                )
             )
-        ).items():
+            .items()
+        ):
             if group.filtered(lambda line: line.balance < 0) and group.filtered(
                 lambda line: line.balance > 0
             ):

@@ -104,6 +104,43 @@ class TestPaymentTokenDoors(PaymentTokenCommon):
         self.assertEqual(self._charges(invoice).amount, PRO_TOTAL)
         self.assertTrue(self._paid(invoice))
 
+    def test_invoice_reset_to_draft_and_posted_again_is_not_charged_twice(self):
+        sub = self._token_subscription("done")
+        self._run_cron("2026-01-10")
+        invoice = self._invoices(sub)
+        self.assertTrue(self._paid(invoice))
+        # Reset to draft to be corrected, its charge's payment of 34.50 comes apart
+        # from it; posted again, it is paid by that payment, not charged again.
+        invoice.button_draft()
+        invoice.action_post()
+        self._collect("2026-01-11")
+        self.assertEqual(self._charges(invoice).mapped("recurring_attempt"), [1])
+        self.assertTrue(self._paid(invoice))
+
+    def test_credit_note_of_another_customer_is_not_used(self):
+        sub = self._token_subscription("done", plan=self.plan_pro)
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-20"):
+            sub.action_change_plan(self.plan_basic, when="now")
+        credit = self._invoices(sub)[-1]
+        # The subscription passes to another customer: the 15.58 credited to the
+        # first one is theirs, not a discount on the new customer's invoice.
+        other = self.env["res.partner"].create(
+            {"name": "Customer B", "street": "2 Main Street", "city": "Springfield"}
+        )
+        sub.write({"payment_method": "manual", "payment_token_id": False})
+        sub.partner_id = other
+        sub.write(
+            {
+                "payment_method": "token",
+                "payment_token_id": self._token("done", other).id,
+            }
+        )
+        self._run_cron("2026-02-10")
+        invoice = self._invoices(sub)[-1]
+        self.assertEqual(self._charges(invoice).amount, BASIC_TOTAL)
+        self.assertEqual(credit.payment_state, "not_paid")
+
     def test_invoice_now_declined_is_charged_once_and_followed_up(self):
         sub = self._token_subscription("error")
         with freeze_time("2026-01-10"):
