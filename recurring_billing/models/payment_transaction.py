@@ -186,21 +186,12 @@ class PaymentTransaction(models.Model):
                 )
 
     def _recurring_charge_failed(self):
-        """The automatic charge of a recurring invoice failed or was cancelled: told
-        on the invoice and the subscription, and followed up (retries, reminders with
-        a link to pay, then the outcome of the dunning policy)."""
+        """The automatic charge of a recurring invoice failed or was cancelled: its
+        invoice's payment failed, for the provider's reason."""
         for tx in self:
-            invoice = tx.recurring_invoice_id
-            reason = tx.state_message or selection_label(tx, "state")
-            message = self.env._(
-                "Automatic payment of %(invoice)s failed: %(reason)s",
-                invoice=invoice.name,
-                reason=reason,
+            tx.recurring_invoice_id._recurring_payment_failed(
+                tx.state_message or selection_label(tx, "state")
             )
-            invoice.message_post(body=message)
-            invoice.subscription_id.message_post(body=message)
-            if invoice.payment_state not in ("paid", "in_payment"):
-                self.env["recurring.dunning"]._start(invoice, reason)
 
     def _recurring_paid_in_batch(self):
         """Whether the payment of this charge is made by ``_recurring_create_payments``
