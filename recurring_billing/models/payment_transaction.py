@@ -164,6 +164,14 @@ class PaymentTransaction(models.Model):
                 and tx.token_id
             )
         )._recurring_collect_with_token()
+        self.filtered(
+            lambda tx: (
+                tx.recurring_subscription_id
+                and tx.operation == "validation"
+                and tx.state in ("cancel", "error")
+                and tx.token_id
+            )
+        )._recurring_release_token()
         return result
 
     def _recurring_collect_with_token(self):
@@ -184,6 +192,27 @@ class PaymentTransaction(models.Model):
                         error=error.args[0],
                     )
                 )
+
+    def _recurring_release_token(self):
+        """A validation confirmed, then cancelled or failed in the end (its
+        authorization voided): the payment method it saved no longer collects the
+        subscription, which is paid by hand until the customer saves another one."""
+        for tx in self:
+            sub = tx.recurring_subscription_id
+            if (
+                sub.payment_method != "token"
+                or sub.payment_token_id != tx.token_id
+                or sub.state not in ("draft", "trial", "active", "paused")
+            ):
+                continue
+            sub._remove_payment_token(
+                reason=self.env._(
+                    "The payment provider did not confirm %(token)s in the end: "
+                    "%(reason)s",
+                    token=tx.token_id.display_name,
+                    reason=tx.state_message or selection_label(tx, "state"),
+                )
+            )
 
     def _recurring_charge_failed(self):
         """The automatic charge of a recurring invoice failed or was cancelled: its

@@ -107,6 +107,27 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
         landing = self.url_open(tx.landing_route)
         self.assertIn("Your payment method was not saved", landing.text)
 
+    def test_validation_authorized_then_voided_stops_collecting_with_its_card(self):
+        # The provider authorizes the card check, then voids it: the card was not
+        # confirmed in the end, and must not be charged the next 34.50.
+        self.provider.capture_manually = True
+        self._login("portal_a")
+        tx = self._save_new_card(self.sub_a)
+        self.assertEqual(tx.state, "authorized")
+        self.assertEqual(self.sub_a.payment_token_id, tx.token_id)
+        tx._set_canceled("Authorization voided.")
+        tx._post_process()
+        self.assertRecordValues(
+            self.sub_a, [{"payment_method": "manual", "payment_token_id": False}]
+        )
+        released = self.sub_a.message_ids.filtered(
+            lambda m: "no longer charged to" in (m.body or "")
+        )
+        self.assertEqual(len(released), 1)
+        self.assertIn("Authorization voided.", released.body)
+        self._run_cron("2026-03-10")
+        self.assertFalse(self._charges(self.sub_a.invoice_ids))
+
     def test_card_saved_that_cannot_pay_is_said_and_not_set(self):
         # The provider stops accepting the subscription's euros before it confirms.
         self._login("portal_a")
