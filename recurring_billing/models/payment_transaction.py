@@ -43,6 +43,15 @@ class PaymentTransaction(models.Model):
         help="The subscription whose saved payment method becomes the one this "
         "validation saves, once the provider confirms it.",
     )
+    recurring_token_offered = fields.Boolean(
+        "Offered to the Subscription",
+        readonly=True,
+        copy=False,
+        help="The payment method this validation saved was offered to its "
+        "subscription, at the first confirmation of the provider: set, or refused "
+        "with the reason. A later confirmation (an authorization captured) does "
+        "not offer it again.",
+    )
 
     # A worker killed and run again, or two workers at once, cannot charge the same
     # attempt of an invoice twice; NULL invoices (other payments) are not compared.
@@ -162,6 +171,7 @@ class PaymentTransaction(models.Model):
                 and tx.operation == "validation"
                 and tx.state in ("authorized", "done")
                 and tx.token_id
+                and not tx.recurring_token_offered
             )
         )._recurring_collect_with_token()
         self.filtered(
@@ -176,7 +186,9 @@ class PaymentTransaction(models.Model):
 
     def _recurring_collect_with_token(self):
         """The payment method the customer saved for a subscription collects it now;
-        one the subscription cannot be paid by is told in its chatter instead."""
+        one the subscription cannot be paid by is told in its chatter instead,
+        once."""
+        self.recurring_token_offered = True
         for tx in self:
             sub = tx.recurring_subscription_id
             try:

@@ -128,8 +128,9 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
         self._run_cron("2026-03-10")
         self.assertFalse(self._charges(self.sub_a.invoice_ids))
 
-    def test_card_saved_that_cannot_pay_is_said_and_not_set(self):
-        # The provider stops accepting the subscription's euros before it confirms.
+    def _save_card_refused_meanwhile(self):
+        """Customer A saves a card for their subscription; the provider stops
+        accepting the subscription's euros before it confirms the card."""
         self._login("portal_a")
         values = self._start_validation(self.sub_a)
         usd = self.env.ref("base.USD")
@@ -144,7 +145,10 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
             },
         )
         self.make_jsonrpc_request("/payment/status/poll")
-        tx = self._validation_txs(self.sub_a)
+        return self._validation_txs(self.sub_a)
+
+    def test_card_saved_that_cannot_pay_is_said_and_not_set(self):
+        tx = self._save_card_refused_meanwhile()
         self.assertTrue(tx.token_id)
         self.assertEqual(self.sub_a.payment_method, "manual")
         self.assertIn(
@@ -154,6 +158,20 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
         )
         landing = self.url_open(tx.landing_route)
         self.assertIn("does not accept EUR", landing.text)
+
+    def test_card_refused_is_said_once_when_its_check_is_captured_later(self):
+        self.provider.capture_manually = True
+        tx = self._save_card_refused_meanwhile()
+        self.assertEqual(tx.state, "authorized")
+        # Captured later: the same card, refused for the same reason, is one
+        # message, not one per state the provider reports.
+        tx._set_done()
+        tx._post_process()
+        refusals = self.sub_a.message_ids.filtered(
+            lambda m: "does not collect" in (m.body or "")
+        )
+        self.assertEqual(len(refusals), 1)
+        self.assertEqual(self.sub_a.payment_method, "manual")
 
     def test_provider_of_another_company_is_refused(self):
         company = self.env["res.company"].create({"name": "Other Company"})
