@@ -153,8 +153,10 @@ class AccountMove(models.Model):
         awaited = invoices._recurring_awaited_transactions()
         # Its own charge awaited, the charge's outcome (paid, or followed up) is
         # the invoice's; another payment awaited may still fail or be cancelled.
-        charging = invoices.filtered(lambda move: move in awaited.recurring_invoice_id)
-        paying = invoices.filtered(lambda move: move in awaited.invoice_ids) - charging
+        charged_ids = set(awaited.recurring_invoice_id.ids)
+        paid_ids = set(awaited.invoice_ids.ids) - charged_ids
+        charging = invoices.filtered(lambda move: move.id in charged_ids)
+        paying = invoices.filtered(lambda move: move.id in paid_ids)
         # An invoice switched from SEPA to a saved payment method while one of its
         # debits is in a batch is collected by that debit, not charged beside it.
         debited = invoices.filtered(
