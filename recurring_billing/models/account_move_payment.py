@@ -21,6 +21,19 @@ _logger = logging.getLogger(__name__)
 # An invoice with a transaction in one of these states is being paid already: its
 # outcome is awaited before it is charged again.
 AWAITED_STATES = ("pending", "authorized")
+# The transactions whose outcome is awaited: pending, authorized, done but not yet
+# booked, or a charge created but not sent (a worker killed between the two).
+AWAITED_DOMAIN = [
+    "|",
+    "|",
+    ("state", "in", AWAITED_STATES),
+    "&",
+    ("state", "=", "done"),
+    ("is_post_processed", "=", False),
+    "&",
+    ("state", "=", "draft"),
+    ("recurring_invoice_id", "!=", False),
+]
 
 
 BATCH_SIZE = 100
@@ -80,21 +93,20 @@ class AccountMove(models.Model):
 
         An invoice is charged if it is a posted customer invoice of a subscription
         paid by a saved payment method, with an amount due, and no transaction of it
-        is pending, authorized, done but not post-processed, or a charge not sent.
-        Its charge is the next attempt (1, 2, …) for its amount due once the open
-        credit notes of its subscription are set against it. A charge that
-        fails ends in error and leaves the others be. With ``commit``, the
-        transactions are committed before they are sent, so that a run killed
-        meanwhile can never send an attempt again, and once sent.
+        is awaited (``_recurring_awaited_transactions``). Its charge is the next
+        attempt (1, 2, …) for its amount due once the open credit notes of its
+        subscription are set against it. A charge that fails ends in error and
+        leaves the others be. With ``commit``, the transactions are committed
+        before they are sent, so that a run killed meanwhile can never send an
+        attempt again, and once sent.
         """
-        invoices, held = self._recurring_chargeable()
-        txs = invoices._recurring_create_charges()
-        # Charged, followed up, being paid or with nothing left to charge: done
-        # with, unless another worker holds it or its charge could not be made.
+        invoices, kept = self._recurring_chargeable()
+        txs, raced = invoices._recurring_create_charges()
+        # Charged, followed up, being charged or with nothing left to charge: done
+        # with, unless another worker charges it or another payment of it is
+        # awaited, whose failure leaves it to charge.
         (
-            self.filtered("recurring_charge_due")
-            - held
-            - (invoices - txs.recurring_invoice_id)
+            self.filtered("recurring_charge_due") - kept - raced
         ).recurring_charge_due = False
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -103,9 +115,29 @@ class AccountMove(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return txs
 
+    def _recurring_awaited_transactions(self):
+        """The transactions of the invoices of ``self`` whose outcome is awaited
+        (``AWAITED_DOMAIN``): until it is known, such an invoice is neither charged
+        to a saved payment method nor debited by SEPA, so that it is never
+        collected twice."""
+        # Transactions are the payment managers' records; whether one is awaited
+        # decides the collection, whoever runs it.
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("invoice_ids", "in", self.ids), *AWAITED_DOMAIN])
+        )
+
+    def _recurring_being_paid(self):
+        """The invoices of ``self`` with a transaction whose outcome is awaited."""
+        paying = set(self._recurring_awaited_transactions().invoice_ids.ids)
+        return self.filtered(lambda move: move.id in paying)
+
     def _recurring_chargeable(self):
         """The invoices of ``self`` to charge now, locked, their credit notes set
-        against them; and those another worker holds, which it charges."""
+        against them; and those left to charge later: another worker holds them, or
+        a payment other than their own charge is awaited (the customer paying
+        online), after whose failure they are charged."""
         invoices = self._recurring_to_charge()
         if not invoices:
             return invoices, invoices
@@ -118,27 +150,13 @@ class AccountMove(models.Model):
         )
         locked = {row[0] for row in self.env.cr.fetchall()}
         held = invoices.filtered(lambda move: move.id not in locked)
-        # Transactions are the payment managers' records; whether one is awaited
-        # decides the charge, whoever runs it.
-        busy = (
-            self.env["payment.transaction"]
-            .sudo()
-            .search(
-                [
-                    ("invoice_ids", "in", invoices.ids),
-                    "|",
-                    "|",
-                    ("state", "in", AWAITED_STATES),
-                    "&",
-                    ("state", "=", "done"),
-                    ("is_post_processed", "=", False),
-                    "&",
-                    ("state", "=", "draft"),
-                    ("recurring_invoice_id", "!=", False),
-                ]
-            )
-            .invoice_ids
-        )
+        awaited = invoices._recurring_awaited_transactions()
+        # Its own charge awaited, the charge's outcome (paid, or followed up) is
+        # the invoice's; another payment awaited may still fail or be cancelled.
+        charged_ids = set(awaited.recurring_invoice_id.ids)
+        paid_ids = set(awaited.invoice_ids.ids) - charged_ids
+        charging = invoices.filtered(lambda move: move.id in charged_ids)
+        paying = invoices.filtered(lambda move: move.id in paid_ids)
         # An invoice switched from SEPA to a saved payment method while one of its
         # debits is in a batch is collected by that debit, not charged beside it.
         debited = invoices.filtered(
@@ -146,7 +164,7 @@ class AccountMove(models.Model):
                 lambda line: line.state in PENDING_STATES
             )
         )
-        free = invoices - held - busy - debited
+        free = invoices - held - charging - paying - debited
         free._recurring_settle_credits()
         free = free._recurring_to_charge()
         errors = {move: move.subscription_id._payment_token_error() for move in free}
@@ -156,7 +174,7 @@ class AccountMove(models.Model):
         failed = free.filtered(lambda move: errors[move])
         for error, moves in failed.grouped(lambda move: errors[move]).items():
             self.env["recurring.dunning"]._start(moves, error, retry_allowed=False)
-        return free - failed, held
+        return free - failed, held | paying
 
     def _recurring_settle_credits(self):
         """Set what the subscriptions of these invoices hold to their customer's
@@ -232,7 +250,10 @@ class AccountMove(models.Model):
 
     def _recurring_create_charges(self):
         """The draft transactions charging the invoices of ``self``, each on its own
-        (Odoo checks the token of a transaction for one record at a time)."""
+        (Odoo checks the token of a transaction for one record at a time); and the
+        invoices another worker charged meanwhile. An invoice whose charge cannot be
+        made (its provider or token refusing it) is followed up as a declined
+        charge, never tried again in silence."""
         Transaction = self.env["payment.transaction"].sudo()
         last = dict(
             Transaction._read_group(
@@ -242,6 +263,8 @@ class AccountMove(models.Model):
             )
         )
         txs = Transaction
+        raced = self.browse()
+        refused = {}
         for move in self:
             try:
                 with self.env.cr.savepoint():
@@ -250,9 +273,34 @@ class AccountMove(models.Model):
                     )
             except pg_errors.UniqueViolation:
                 _logger.info("Invoice %s is charged by another worker", move.name)
+                raced |= move
             except Exception as error:  # noqa: BLE001 - the other invoices go on
-                _logger.warning("Invoice %s not charged: %s", move.name, error)
-        return txs
+                _logger.info("Invoice %s not charged: %s", move.name, error)
+                refused[move] = error
+        for move, error in refused.items():
+            move._recurring_payment_failed(
+                self.env._("The charge could not be made: %(error)s", error=error)
+            )
+        return txs, raced
+
+    def _recurring_payment_failed(self, reason):
+        """The automatic payment of these invoices failed for ``reason``: told on
+        each invoice and its subscription, and those still unpaid followed up
+        (retries, reminders with a link to pay, then the outcome of the dunning
+        policy)."""
+        for invoice in self:
+            message = self.env._(
+                "Automatic payment of %(invoice)s failed: %(reason)s",
+                invoice=invoice.name,
+                reason=reason,
+            )
+            invoice.message_post(body=message)
+            invoice.subscription_id.message_post(body=message)
+        unpaid = self.filtered(
+            lambda invoice: invoice.payment_state not in ("paid", "in_payment")
+        )
+        if unpaid:
+            self.env["recurring.dunning"]._start(unpaid, reason)
 
     def _recurring_charge_vals(self, attempt):
         """The values of the transaction charging attempt ``attempt`` of this

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date
+from .account_move_payment import AWAITED_DOMAIN
 from .sepa_debit_batch_line import PENDING_STATES
 
 _logger = logging.getLogger(__name__)
@@ -40,13 +41,19 @@ class AccountMove(models.Model):
                 "not any",
                 [("state", "in", PENDING_STATES)],
             ),
+            # Being paid (a card charge or an online payment awaited): debited
+            # beside it, the customer would pay twice.
+            ("transaction_ids", "not any", AWAITED_DOMAIN),
         ]
 
     def _sepa_settled(self):
         """These invoices with the credit notes of their subscriptions set against
-        them, less those the credit notes paid in full: what is left to debit."""
-        self._recurring_settle_credits()
-        return self.filtered(
+        them, less those the credit notes paid in full and those with a payment
+        awaited (a card charge or an online payment not yet done, which would
+        collect them beside the debit): what is left to debit."""
+        free = self - self._recurring_being_paid()
+        free._recurring_settle_credits()
+        return free.filtered(
             lambda move: not move.currency_id.is_zero(move.amount_residual)
         )
 

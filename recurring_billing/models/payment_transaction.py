@@ -43,6 +43,15 @@ class PaymentTransaction(models.Model):
         help="The subscription whose saved payment method becomes the one this "
         "validation saves, once the provider confirms it.",
     )
+    recurring_token_offered = fields.Boolean(
+        "Offered to the Subscription",
+        readonly=True,
+        copy=False,
+        help="The payment method this validation saved was offered to its "
+        "subscription, at the first confirmation of the provider: set, or refused "
+        "with the reason. A later confirmation (an authorization captured) does "
+        "not offer it again.",
+    )
 
     # A worker killed and run again, or two workers at once, cannot charge the same
     # attempt of an invoice twice; NULL invoices (other payments) are not compared.
@@ -162,13 +171,24 @@ class PaymentTransaction(models.Model):
                 and tx.operation == "validation"
                 and tx.state in ("authorized", "done")
                 and tx.token_id
+                and not tx.recurring_token_offered
             )
         )._recurring_collect_with_token()
+        self.filtered(
+            lambda tx: (
+                tx.recurring_subscription_id
+                and tx.operation == "validation"
+                and tx.state in ("cancel", "error")
+                and tx.token_id
+            )
+        )._recurring_release_token()
         return result
 
     def _recurring_collect_with_token(self):
         """The payment method the customer saved for a subscription collects it now;
-        one the subscription cannot be paid by is told in its chatter instead."""
+        one the subscription cannot be paid by is told in its chatter instead,
+        once."""
+        self.recurring_token_offered = True
         for tx in self:
             sub = tx.recurring_subscription_id
             try:
@@ -185,22 +205,34 @@ class PaymentTransaction(models.Model):
                     )
                 )
 
-    def _recurring_charge_failed(self):
-        """The automatic charge of a recurring invoice failed or was cancelled: told
-        on the invoice and the subscription, and followed up (retries, reminders with
-        a link to pay, then the outcome of the dunning policy)."""
+    def _recurring_release_token(self):
+        """A validation confirmed, then cancelled or failed in the end (its
+        authorization voided): the payment method it saved no longer collects the
+        subscription, which is paid by hand until the customer saves another one."""
         for tx in self:
-            invoice = tx.recurring_invoice_id
-            reason = tx.state_message or selection_label(tx, "state")
-            message = self.env._(
-                "Automatic payment of %(invoice)s failed: %(reason)s",
-                invoice=invoice.name,
-                reason=reason,
+            sub = tx.recurring_subscription_id
+            if (
+                sub.payment_method != "token"
+                or sub.payment_token_id != tx.token_id
+                or sub.state not in ("draft", "trial", "active", "paused")
+            ):
+                continue
+            sub._remove_payment_token(
+                reason=self.env._(
+                    "The payment provider did not confirm %(token)s in the end: "
+                    "%(reason)s",
+                    token=tx.token_id.display_name,
+                    reason=tx.state_message or selection_label(tx, "state"),
+                )
             )
-            invoice.message_post(body=message)
-            invoice.subscription_id.message_post(body=message)
-            if invoice.payment_state not in ("paid", "in_payment"):
-                self.env["recurring.dunning"]._start(invoice, reason)
+
+    def _recurring_charge_failed(self):
+        """The automatic charge of a recurring invoice failed or was cancelled: its
+        invoice's payment failed, for the provider's reason."""
+        for tx in self:
+            tx.recurring_invoice_id._recurring_payment_failed(
+                tx.state_message or selection_label(tx, "state")
+            )
 
     def _recurring_paid_in_batch(self):
         """Whether the payment of this charge is made by ``_recurring_create_payments``

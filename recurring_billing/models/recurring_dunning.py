@@ -286,16 +286,24 @@ class RecurringDunning(models.Model):
                 self.date_next_step = policy.step_date(self.date_failure, self.step)
                 self._send_reminder()
                 return
-        if self._waits_for_sepa_retry():
+        if self._waits_for_payment():
             self.date_next_step = today + timedelta(days=1)
             return
         self._apply_outcome()
 
-    def _waits_for_sepa_retry(self):
+    def _waits_for_payment(self):
+        """Whether the outcome waits, checked daily: for a SEPA debit to be
+        presented again, or for the outcome of a payment of the open invoices
+        under way (a retry charge the provider has not answered yet). Cancelled
+        meanwhile, the customer would be credited the unused days and charged
+        them too."""
+        invoices = self._open_invoices()
+        if invoices._recurring_being_paid():
+            return True
         return (
             self.retry_allowed
             and self.subscription_id.payment_method == "sepa"
-            and any(not inv.sepa_no_retry for inv in self._open_invoices())
+            and any(not inv.sepa_no_retry for inv in invoices)
         )
 
     def _retry_payment(self):

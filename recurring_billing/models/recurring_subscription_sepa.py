@@ -198,6 +198,11 @@ class RecurringSubscription(models.Model):
         """Stop charging this subscription to its saved payment method: its next
         invoices are sent to be paid by transfer or online (manual payment). The
         saved payment method stays the customer's."""
+        return self._remove_payment_token()
+
+    def _remove_payment_token(self, reason=None):
+        """``action_remove_payment_token``, whose message also tells ``reason``
+        when the system rather than a user stops the saved payment method."""
         self.ensure_one()
         self._check_states(
             ("draft", "trial", "active", "paused"), self.env._("collected")
@@ -213,14 +218,15 @@ class RecurringSubscription(models.Model):
         token = self.payment_token_id
         with self._mrr_tracking("change") as tracked:
             tracked.write({"payment_method": "manual", "payment_token_id": False})
-        self.message_post(
-            body=self.env._(
-                "The invoices of %(subscription)s are no longer charged to %(token)s: "
-                "they are sent to be paid by transfer or online.",
-                subscription=self.name,
-                token=token.display_name,
-            )
+        body = self.env._(
+            "The invoices of %(subscription)s are no longer charged to %(token)s: "
+            "they are sent to be paid by transfer or online.",
+            subscription=self.name,
+            token=token.display_name,
         )
+        if reason:
+            body = Markup("%s<br/>%s") % (body, reason)
+        self.message_post(body=body)
         return True
 
     def _payment_token_offered(self):

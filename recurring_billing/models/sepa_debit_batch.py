@@ -331,35 +331,32 @@ class SepaDebitBatch(models.Model):
     def _follow_residuals(self, lines):
         """Make the debits ``lines`` collect no more than what is left to pay on
         their invoices once the credit notes of their subscriptions are set against
-        them; the debits of invoices paid meanwhile leave the batch.
-        Return the debits left."""
+        them; the debits of invoices paid meanwhile, or with a payment awaited (an
+        online payment begun since), leave the batch. Return the debits left."""
         self.ensure_one()
-        lines.invoice_id._recurring_settle_credits()
-        paid = lines.filtered(
-            lambda li: (
-                li.invoice_id.state == "posted"
-                and li.currency_id.is_zero(li.invoice_id.amount_residual)
-            )
+        left = lines.invoice_id._sepa_settled()
+        gone = lines.filtered(
+            lambda li: li.invoice_id.state == "posted" and li.invoice_id not in left
         )
-        if paid == lines:
+        if gone == lines:
             raise ValidationError(
                 self.env._(
-                    "Every invoice of %(batch)s was paid since it was added: there is "
-                    "nothing left to collect. Cancel the batch.",
+                    "Every invoice of %(batch)s was paid since it was added, or is "
+                    "being paid: there is nothing left to collect. Cancel the batch.",
                     batch=self.name,
                 )
             )
-        for line in paid:
+        for line in gone:
             self.message_post(
                 body=self.env._(
-                    "Invoice %(invoice)s was paid since it was added: its debit of "
-                    "%(amount)s leaves the batch.",
+                    "Invoice %(invoice)s was paid since it was added, or is being "
+                    "paid: its debit of %(amount)s leaves the batch.",
                     invoice=line.invoice_id.name,
                     amount=format_amount(self.env, line.amount, line.currency_id),
                 )
             )
-        paid.unlink()
-        lines -= paid
+        gone.unlink()
+        lines -= gone
         for line in lines:
             residual = line.invoice_id.amount_residual
             if line.currency_id.compare_amounts(line.amount, residual) > 0:

@@ -54,3 +54,4 @@ from . import test_dunning_token
 from . import test_change_wizard_preview
 from . import test_portal_payment_token
 from . import test_payment_token_switch
+from . import test_collection_overlaps

@@ -107,8 +107,30 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
         landing = self.url_open(tx.landing_route)
         self.assertIn("Your payment method was not saved", landing.text)
 
-    def test_card_saved_that_cannot_pay_is_said_and_not_set(self):
-        # The provider stops accepting the subscription's euros before it confirms.
+    def test_validation_authorized_then_voided_stops_collecting_with_its_card(self):
+        # The provider authorizes the card check, then voids it: the card was not
+        # confirmed in the end, and must not be charged the next 34.50.
+        self.provider.capture_manually = True
+        self._login("portal_a")
+        tx = self._save_new_card(self.sub_a)
+        self.assertEqual(tx.state, "authorized")
+        self.assertEqual(self.sub_a.payment_token_id, tx.token_id)
+        tx._set_canceled("Authorization voided.")
+        tx._post_process()
+        self.assertRecordValues(
+            self.sub_a, [{"payment_method": "manual", "payment_token_id": False}]
+        )
+        released = self.sub_a.message_ids.filtered(
+            lambda m: "no longer charged to" in (m.body or "")
+        )
+        self.assertEqual(len(released), 1)
+        self.assertIn("Authorization voided.", released.body)
+        self._run_cron("2026-03-10")
+        self.assertFalse(self._charges(self.sub_a.invoice_ids))
+
+    def _save_card_refused_meanwhile(self):
+        """Customer A saves a card for their subscription; the provider stops
+        accepting the subscription's euros before it confirms the card."""
         self._login("portal_a")
         values = self._start_validation(self.sub_a)
         usd = self.env.ref("base.USD")
@@ -123,7 +145,10 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
             },
         )
         self.make_jsonrpc_request("/payment/status/poll")
-        tx = self._validation_txs(self.sub_a)
+        return self._validation_txs(self.sub_a)
+
+    def test_card_saved_that_cannot_pay_is_said_and_not_set(self):
+        tx = self._save_card_refused_meanwhile()
         self.assertTrue(tx.token_id)
         self.assertEqual(self.sub_a.payment_method, "manual")
         self.assertIn(
@@ -133,6 +158,20 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
         )
         landing = self.url_open(tx.landing_route)
         self.assertIn("does not accept EUR", landing.text)
+
+    def test_card_refused_is_said_once_when_its_check_is_captured_later(self):
+        self.provider.capture_manually = True
+        tx = self._save_card_refused_meanwhile()
+        self.assertEqual(tx.state, "authorized")
+        # Captured later: the same card, refused for the same reason, is one
+        # message, not one per state the provider reports.
+        tx._set_done()
+        tx._post_process()
+        refusals = self.sub_a.message_ids.filtered(
+            lambda m: "does not collect" in (m.body or "")
+        )
+        self.assertEqual(len(refusals), 1)
+        self.assertEqual(self.sub_a.payment_method, "manual")
 
     def test_provider_of_another_company_is_refused(self):
         company = self.env["res.company"].create({"name": "Other Company"})
