@@ -7,7 +7,6 @@ from . import mrr_movement_total
 from . import mrr_snapshot
 from . import mrr_snapshot_query
 from . import mrr_snapshot_total
-from . import mrr_customer_month
 from . import mrr_metric
 from . import mrr_cohort
 from . import recurring_subscription_event

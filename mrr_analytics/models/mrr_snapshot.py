@@ -3,7 +3,6 @@ from odoo.tools import SQL
 
 from ..engine.stocks import CLOSING
 from .mrr_cohort_change import COHORT_CHANGE_KEY, COHORT_CHANGE_MEASURES, MONTH_FLOWS
-from .mrr_customer_month import CUSTOMER_MONTH_COLUMNS
 from .mrr_movement_total import MOVEMENT_DIMENSIONS, MOVEMENT_MEASURES
 from .mrr_snapshot_total import TOTAL_DIMENSIONS
 from .report_table import ensure_report_table, read_from_totals, rows_differing
@@ -86,12 +85,11 @@ class MrrSnapshot(models.Model):
     )
 
     def init(self):
-        # The totals and customer months are derived from the snapshots: any of the
-        # three tables new means all three are written again.
+        # The totals are derived from the snapshots: either table new means both are
+        # written again.
         created = [
             ensure_report_table(self),
             self.env["mrr.snapshot.total"]._ensure_table(),
-            self.env["mrr.customer.month"]._ensure_table(),
         ]
         if any(created):
             self._rebuild(self.env["res.company"].search([]))
@@ -143,7 +141,7 @@ class MrrSnapshot(models.Model):
 
     @api.model
     def _rebuild(self, companies):
-        """Replace the snapshots of ``companies``, their totals and customer months.
+        """Replace the snapshots of ``companies`` and their totals.
 
         Each table is written by one INSERT … SELECT.
         """
@@ -158,17 +156,15 @@ class MrrSnapshot(models.Model):
         cr.execute(self._insert_sql(self._snapshot_query(companies)))
         self.invalidate_model()
         self.env["mrr.snapshot.total"]._rebuild(companies)
-        self.env["mrr.customer.month"]._rebuild(companies)
         # Fresh statistics, so that customer refreshes use the customer indexes.
-        for table in ("mrr_snapshot", "mrr_snapshot_total", "mrr_customer_month"):
+        for table in ("mrr_snapshot", "mrr_snapshot_total"):
             cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     @api.model
     def _compare_with_rebuild(self, companies):
         """Return the tables whose rows of ``companies`` differ from a rebuild's.
 
-        The snapshots, their totals, the customer months, the movement totals and the
-        cohort changes kept
+        The snapshots, their totals, the movement totals and the cohort changes kept
         up to date change by change are compared with those a full rebuild would
         write: an empty list when they are the same.
         """
@@ -179,12 +175,6 @@ class MrrSnapshot(models.Model):
             "mrr_snapshot_total": (
                 TOTAL_DIMENSIONS + ("line_count", "mrr", "arr", "customer_count"),
                 self.env["mrr.snapshot.total"]._totals_query(rebuilt),
-            ),
-            "mrr_customer_month": (
-                CUSTOMER_MONTH_COLUMNS,
-                self.env["mrr.customer.month"]._customer_months_query(
-                    rebuilt, companies
-                ),
             ),
             "mrr_movement_total": (
                 MOVEMENT_DIMENSIONS + MOVEMENT_MEASURES,
@@ -273,4 +263,3 @@ class MrrSnapshot(models.Model):
             kept,
         )
         self.invalidate_model()
-        self.env["mrr.customer.month"]._refresh_customers(pairs, kept)
