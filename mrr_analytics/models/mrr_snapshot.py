@@ -5,7 +5,12 @@ from ..engine.stocks import CLOSING
 from .mrr_cohort_change import COHORT_CHANGE_KEY, COHORT_CHANGE_MEASURES, MONTH_FLOWS
 from .mrr_movement_total import MOVEMENT_DIMENSIONS, MOVEMENT_MEASURES
 from .mrr_snapshot_total import TOTAL_DIMENSIONS
-from .report_table import ensure_report_table, read_from_totals, rows_differing
+from .report_table import (
+    ensure_report_table,
+    read_from_totals,
+    rebuild_settings,
+    rows_differing,
+)
 
 SNAPSHOT_COLUMNS = (
     "month",
@@ -147,18 +152,20 @@ class MrrSnapshot(models.Model):
         """
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                "DELETE FROM mrr_snapshot WHERE company_id = ANY(%s::int[])",
-                companies.ids,
+        with rebuild_settings(cr):
+            cr.execute(
+                SQL(
+                    "DELETE FROM mrr_snapshot WHERE company_id = ANY(%s::int[])",
+                    companies.ids,
+                )
             )
-        )
-        cr.execute(self._insert_sql(self._snapshot_query(companies)))
-        self.invalidate_model()
-        self.env["mrr.snapshot.total"]._rebuild(companies)
-        # Fresh statistics, so that customer refreshes use the customer indexes.
-        for table in ("mrr_snapshot", "mrr_snapshot_total"):
-            cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+            cr.execute(self._insert_sql(self._snapshot_query(companies)))
+            self.invalidate_model()
+            self.env["mrr.snapshot.total"]._rebuild(companies)
+            # Fresh statistics of the columns customer refreshes look rows up by, so
+            # that they use the indexes (see ``mrr.movement._rebuild_movements``).
+            cr.execute(SQL("ANALYZE mrr_snapshot (company_id, partner_id)"))
+            cr.execute(SQL("ANALYZE mrr_snapshot_total"))
 
     @api.model
     def _compare_with_rebuild(self, companies):

@@ -1,5 +1,7 @@
 """Tables of derived report rows: read through the ORM, laid out here."""
 
+from contextlib import contextmanager
+
 from odoo.osv import expression
 from odoo.tools import SQL, drop_view_if_exists, sql
 
@@ -59,6 +61,43 @@ def ensure_report_table(model, constraints=()):
                 )
             )
     return True
+
+
+# A full rebuild sorts, groups and joins every row of a company's history, once: in
+# memory rather than in temporary files, and without compiling its expressions to
+# machine code first (JIT pays off on queries run many times, not on these). Its rows
+# are deleted and written again, not truncated nor written without their indexes: both
+# would lock the reports, on a read replica too, until the rebuild commits.
+REBUILD_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+
+
+@contextmanager
+def rebuild_settings(cr):
+    """Run the statements of the block with ``REBUILD_SETTINGS``, then restore the
+    settings of the transaction. An error rolls them back with the block's work."""
+    names = list(REBUILD_SETTINGS)
+    cr.execute(
+        SQL(
+            "SELECT %s",
+            SQL(", ").join(SQL("current_setting(%s)", name) for name in names),
+        )
+    )
+    before = cr.fetchone()
+
+    def apply(values):
+        cr.execute(
+            SQL(
+                "SELECT %s",
+                SQL(", ").join(
+                    SQL("set_config(%s, %s, TRUE)", name, value)
+                    for name, value in zip(names, values, strict=True)
+                ),
+            )
+        )
+
+    apply([REBUILD_SETTINGS[name] for name in names])
+    yield
+    apply(before)
 
 
 def replace_view(model, query):
