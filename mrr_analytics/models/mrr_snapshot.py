@@ -2,12 +2,10 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine.stocks import CLOSING
-from .mrr_cohort_change import COHORT_CHANGE_KEY, COHORT_CHANGE_MEASURES, MONTH_FLOWS
-from .mrr_movement_total import MOVEMENT_DIMENSIONS, MOVEMENT_MEASURES
-from .mrr_snapshot_total import TOTAL_DIMENSIONS
+from .mrr_snapshot_total import TOTAL_DIMENSIONS, TOTAL_MEASURES
 from .report_table import (
+    column_list,
     ensure_report_table,
-    read_from_totals,
     rebuild_settings,
     rows_differing,
 )
@@ -38,13 +36,15 @@ TOTAL_AGGREGATES = {
 
 class MrrSnapshot(models.Model):
     _name = "mrr.snapshot"
-    _inherit = "mrr.stock.report"
+    _inherit = ["mrr.totals.reader", "mrr.stock.report"]
     _description = "Monthly MRR Snapshot"
     _order = "month desc, id"
     _rec_name = "subscription_id"
     _check_company_auto = True
     _auto = False
     _mrr_stocks = {"mrr": CLOSING, "arr": CLOSING, "customer_count": CLOSING}
+    _totals_model = "mrr.snapshot.total"
+    _totals_aggregates = TOTAL_AGGREGATES
 
     month = fields.Date(
         required=True,
@@ -99,42 +99,8 @@ class MrrSnapshot(models.Model):
         if any(created):
             self._rebuild(self.env["res.company"].search([]))
 
-    @api.model
-    def _read_group(
-        self,
-        domain,
-        groupby=(),
-        aggregates=(),
-        having=(),
-        offset=0,
-        limit=None,
-        order=None,
-    ):
-        # Pivots and graphs group months of every customer: the totals kept per month
-        # and dimension give the same groups from a few rows instead of all of them.
-        read = {
-            "domain": domain,
-            "groupby": groupby,
-            "aggregates": aggregates,
-            "having": having,
-            "offset": offset,
-            "limit": limit,
-            "order": order,
-        }
-        groups = read_from_totals(
-            self,
-            "mrr.snapshot.total",
-            TOTAL_AGGREGATES,
-            TOTAL_DIMENSIONS,
-            "mrr_snapshot_lines",
-            read,
-        )
-        if groups is not None:
-            return groups
-        return super()._read_group(**read)
-
     def _insert_sql(self, query):
-        columns = SQL(", ").join(SQL.identifier(name) for name in SNAPSHOT_COLUMNS)
+        columns = column_list("%(name)s", SNAPSHOT_COLUMNS)
         return SQL(
             """
             INSERT INTO mrr_snapshot (%(columns)s)
@@ -180,20 +146,16 @@ class MrrSnapshot(models.Model):
         expected = {
             "mrr_snapshot": (SNAPSHOT_COLUMNS, rebuilt),
             "mrr_snapshot_total": (
-                TOTAL_DIMENSIONS + ("line_count", "mrr", "arr", "customer_count"),
+                TOTAL_DIMENSIONS + TOTAL_MEASURES,
                 self.env["mrr.snapshot.total"]._totals_query(rebuilt),
             ),
-            "mrr_movement_total": (
-                MOVEMENT_DIMENSIONS + MOVEMENT_MEASURES,
-                self.env["mrr.movement.total"]._totals_query(
-                    self.env["mrr.movement.total"]._companies_condition(companies)
-                ),
-            ),
-            "mrr_cohort_change": (
-                COHORT_CHANGE_KEY + COHORT_CHANGE_MEASURES + MONTH_FLOWS,
-                self.env["mrr.cohort.change"]._changes_query(companies),
-            ),
         }
+        for kept in ("mrr.movement.total", "mrr.cohort.change"):
+            Kept = self.env[kept]
+            expected[Kept._table] = (
+                Kept._totals_key + Kept._totals_labels + Kept._totals_measures,
+                Kept._rows_query(companies),
+            )
         return [
             table
             for table, (columns, query) in expected.items()
@@ -246,7 +208,7 @@ class MrrSnapshot(models.Model):
         if not pairs:
             return
         kept = companies - stale
-        dimensions = SQL(", ").join(SQL.identifier(name) for name in TOTAL_DIMENSIONS)
+        dimensions = column_list("%(name)s", TOTAL_DIMENSIONS)
         # The rows removed and written, in one statement, are what the totals move by.
         self.env["mrr.snapshot.total"]._apply_changes(
             SQL(
