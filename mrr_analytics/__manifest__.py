@@ -1,7 +1,7 @@
 {
     "name": "MRR Analytics",
     "summary": "MRR movements, churn, NRR/GRR, ARPA, LTV and cohorts of subscriptions",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Subscriptions",
     "author": "Recurring Billing Contributors",
     "license": "LGPL-3",

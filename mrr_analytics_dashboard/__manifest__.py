@@ -1,7 +1,7 @@
 {
     "name": "MRR Analytics Dashboard",
     "summary": "MRR, churn, retention and cohorts of subscriptions in the Dashboards app",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Subscriptions",
     "author": "Recurring Billing Contributors",
     "license": "LGPL-3",

@@ -2,7 +2,7 @@
     "name": "Recurring Billing",
     "summary": "Subscription plans and their lifecycle, recurring invoices, "
     "SEPA Direct Debit",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Subscriptions",
     "author": "Recurring Billing Contributors",
     "license": "LGPL-3",

@@ -59,7 +59,7 @@ def test_wheel_requires_odoo_18_and_declared_libraries(addon, tmp_path):
 
 def test_manifests_share_version_and_license():
     manifests = [manifest(addon) for addon in SHIPPED]
-    assert {m["version"] for m in manifests} == {"18.0.1.1.0"}
+    assert {m["version"] for m in manifests} == {"18.0.1.2.0"}
     assert {m["license"] for m in manifests} == {"LGPL-3"}
     assert all(m["installable"] for m in manifests)
 

@@ -4,7 +4,7 @@ from odoo.tools import SQL
 from ..engine.stocks import cohort_group_values
 from .mrr_cohort_change import COHORT_CHANGE_MEASURES
 from .mrr_metric import company_months
-from .report_table import replace_view
+from .report_table import column_list, replace_view
 
 # The measures of a group of cells, in the order engine/stocks.py values them.
 COHORT_MEASURES = (
@@ -112,12 +112,10 @@ class MrrCohort(models.Model):
     def init(self):
         # A cell is the sum of its cohort's changes up to its month (see
         # ``mrr.cohort.change``), every month of the company from the cohort's own.
-        running = SQL(",\n").join(
-            SQL(
-                "COALESCE(SUM(ch.%(name)s) OVER cohort, 0) AS %(name)s",
-                name=SQL.identifier(name),
-            )
-            for name in COHORT_CHANGE_MEASURES
+        running = column_list(
+            "COALESCE(SUM(ch.%(name)s) OVER cohort, 0) AS %(name)s",
+            COHORT_CHANGE_MEASURES,
+            ",\n",
         )
         replace_view(
             self,

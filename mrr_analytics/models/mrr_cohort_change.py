@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .report_table import add_signed_rows, ensure_report_table
+from .report_table import column_list
 
 # The measures of a cohort at a month end, kept as their change in each month.
 COHORT_CHANGE_MEASURES = (
@@ -32,11 +32,15 @@ COHORT_CHANGE_KEY = ("company_id", "cohort_month", "month")
 
 class MrrCohortChange(models.Model):
     _name = "mrr.cohort.change"
+    _inherit = "mrr.kept.totals"
     _description = "MRR Cohort Changes"
     _order = "cohort_month desc, month"
     _rec_name = "cohort_month"
     _check_company_auto = True
     _auto = False
+    _totals_key = COHORT_CHANGE_KEY
+    _totals_labels = ("currency_id",)
+    _totals_measures = COHORT_CHANGE_MEASURES + MONTH_FLOWS
 
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     currency_id = fields.Many2one(
@@ -88,17 +92,15 @@ class MrrCohortChange(models.Model):
     )
 
     @api.model
-    def _ensure_table(self):
-        """Create the table unless it matches the fields; return whether it was created.
-
-        The movements create it, and fill it when it is new (see ``mrr.movement``).
-        """
-        return ensure_report_table(
-            self,
-            [
-                "CONSTRAINT mrr_cohort_change_key UNIQUE (%s)"
-                % ", ".join(COHORT_CHANGE_KEY)
-            ],
+    def _rows_query(self, companies, customers=None):
+        """The changes of ``_changes_query`` in their company's currency."""
+        return SQL(
+            """
+            SELECT change.*, company.currency_id
+              FROM (%s) AS change
+              JOIN res_company company ON company.id = change.company_id
+            """,
+            self._changes_query(companies, customers),
         )
 
     @api.model
@@ -122,13 +124,12 @@ class MrrCohortChange(models.Model):
             if customers
             else SQL()
         )
-        lag = SQL(",\n").join(
-            SQL(
-                "%(name)s - COALESCE(LAG(%(name)s) OVER customer, 0) AS %(name)s",
-                name=SQL.identifier(name),
-            )
-            for name in COHORT_CHANGE_MEASURES
+        lag = column_list(
+            "%(name)s - COALESCE(LAG(%(name)s) OVER customer, 0) AS %(name)s",
+            COHORT_CHANGE_MEASURES,
+            ",\n",
         )
+        measures = self._totals_measures
         return SQL(
             """
             WITH moves AS (
@@ -192,59 +193,8 @@ class MrrCohortChange(models.Model):
             company_ids=companies.ids,
             scope=scope,
             lag=lag,
-            stocks=SQL(", ").join(
-                SQL.identifier(name) for name in COHORT_CHANGE_MEASURES
-            ),
-            no_stocks=SQL(", ").join(SQL("0") for _name in COHORT_CHANGE_MEASURES),
-            sums=SQL(", ").join(
-                SQL("SUM(%(name)s) AS %(name)s", name=SQL.identifier(name))
-                for name in COHORT_CHANGE_MEASURES + MONTH_FLOWS
-            ),
-            any_change=SQL(" OR ").join(
-                SQL("SUM(%s) <> 0", SQL.identifier(name))
-                for name in COHORT_CHANGE_MEASURES + MONTH_FLOWS
-            ),
-        )
-
-    @api.model
-    def _rebuild(self, companies):
-        """Replace the changes of ``companies`` by those of their stored movements."""
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM mrr_cohort_change WHERE company_id = ANY(%s::int[])",
-                companies.ids,
-            )
-        )
-        self._apply(self._changes_query(companies), 1, companies)
-
-    @api.model
-    def _apply_customers(self, customers, sign):
-        """Add (``sign`` 1) or take away (-1) what the stored movements of
-        ``customers``, (company id, partner id) pairs, make of their cohorts.
-
-        The movements of customers being replaced are taken away before, and added
-        again after they are written.
-        """
-        companies = self.env["res.company"].browse(
-            sorted({company for company, _p in customers})
-        )
-        self._apply(self._changes_query(companies, customers), sign, companies)
-
-    def _apply(self, changes, sign, companies):
-        """Add ``sign`` × the rows ``changes`` selects; remove the rows left at 0."""
-        add_signed_rows(
-            self,
-            "mrr_cohort_change_key",
-            COHORT_CHANGE_KEY + ("currency_id",),
-            COHORT_CHANGE_MEASURES + MONTH_FLOWS,
-            SQL(
-                """
-                SELECT change.*, company.currency_id
-                  FROM (%s) AS change
-                  JOIN res_company company ON company.id = change.company_id
-                """,
-                changes,
-            ),
-            sign,
-            companies,
+            stocks=column_list("%(name)s", COHORT_CHANGE_MEASURES),
+            no_stocks=column_list("0", COHORT_CHANGE_MEASURES),
+            sums=column_list("SUM(%(name)s) AS %(name)s", measures),
+            any_change=column_list("SUM(%(name)s) <> 0", measures, " OR "),
         )

@@ -2,11 +2,13 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine.stocks import CLOSING
-from .mrr_cohort_change import COHORT_CHANGE_KEY, COHORT_CHANGE_MEASURES, MONTH_FLOWS
-from .mrr_customer_month import CUSTOMER_MONTH_COLUMNS
-from .mrr_movement_total import MOVEMENT_DIMENSIONS, MOVEMENT_MEASURES
-from .mrr_snapshot_total import TOTAL_DIMENSIONS
-from .report_table import ensure_report_table, read_from_totals, rows_differing
+from .mrr_snapshot_total import TOTAL_DIMENSIONS, TOTAL_MEASURES
+from .report_table import (
+    column_list,
+    ensure_report_table,
+    rebuild_settings,
+    rows_differing,
+)
 
 SNAPSHOT_COLUMNS = (
     "month",
@@ -34,13 +36,15 @@ TOTAL_AGGREGATES = {
 
 class MrrSnapshot(models.Model):
     _name = "mrr.snapshot"
-    _inherit = "mrr.stock.report"
+    _inherit = ["mrr.totals.reader", "mrr.stock.report"]
     _description = "Monthly MRR Snapshot"
     _order = "month desc, id"
     _rec_name = "subscription_id"
     _check_company_auto = True
     _auto = False
     _mrr_stocks = {"mrr": CLOSING, "arr": CLOSING, "customer_count": CLOSING}
+    _totals_model = "mrr.snapshot.total"
+    _totals_aggregates = TOTAL_AGGREGATES
 
     month = fields.Date(
         required=True,
@@ -86,52 +90,17 @@ class MrrSnapshot(models.Model):
     )
 
     def init(self):
-        # The totals and customer months are derived from the snapshots: any of the
-        # three tables new means all three are written again.
+        # The totals are derived from the snapshots: either table new means both are
+        # written again.
         created = [
             ensure_report_table(self),
             self.env["mrr.snapshot.total"]._ensure_table(),
-            self.env["mrr.customer.month"]._ensure_table(),
         ]
         if any(created):
             self._rebuild(self.env["res.company"].search([]))
 
-    @api.model
-    def _read_group(
-        self,
-        domain,
-        groupby=(),
-        aggregates=(),
-        having=(),
-        offset=0,
-        limit=None,
-        order=None,
-    ):
-        # Pivots and graphs group months of every customer: the totals kept per month
-        # and dimension give the same groups from a few rows instead of all of them.
-        read = {
-            "domain": domain,
-            "groupby": groupby,
-            "aggregates": aggregates,
-            "having": having,
-            "offset": offset,
-            "limit": limit,
-            "order": order,
-        }
-        groups = read_from_totals(
-            self,
-            "mrr.snapshot.total",
-            TOTAL_AGGREGATES,
-            TOTAL_DIMENSIONS,
-            "mrr_snapshot_lines",
-            read,
-        )
-        if groups is not None:
-            return groups
-        return super()._read_group(**read)
-
     def _insert_sql(self, query):
-        columns = SQL(", ").join(SQL.identifier(name) for name in SNAPSHOT_COLUMNS)
+        columns = column_list("%(name)s", SNAPSHOT_COLUMNS)
         return SQL(
             """
             INSERT INTO mrr_snapshot (%(columns)s)
@@ -143,32 +112,32 @@ class MrrSnapshot(models.Model):
 
     @api.model
     def _rebuild(self, companies):
-        """Replace the snapshots of ``companies``, their totals and customer months.
+        """Replace the snapshots of ``companies`` and their totals.
 
         Each table is written by one INSERT … SELECT.
         """
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                "DELETE FROM mrr_snapshot WHERE company_id = ANY(%s::int[])",
-                companies.ids,
+        with rebuild_settings(cr):
+            cr.execute(
+                SQL(
+                    "DELETE FROM mrr_snapshot WHERE company_id = ANY(%s::int[])",
+                    companies.ids,
+                )
             )
-        )
-        cr.execute(self._insert_sql(self._snapshot_query(companies)))
-        self.invalidate_model()
-        self.env["mrr.snapshot.total"]._rebuild(companies)
-        self.env["mrr.customer.month"]._rebuild(companies)
-        # Fresh statistics, so that customer refreshes use the customer indexes.
-        for table in ("mrr_snapshot", "mrr_snapshot_total", "mrr_customer_month"):
-            cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+            cr.execute(self._insert_sql(self._snapshot_query(companies)))
+            self.invalidate_model()
+            self.env["mrr.snapshot.total"]._rebuild(companies)
+            # Fresh statistics of the columns customer refreshes look rows up by, so
+            # that they use the indexes (see ``mrr.movement._rebuild_movements``).
+            cr.execute(SQL("ANALYZE mrr_snapshot (company_id, partner_id)"))
+            cr.execute(SQL("ANALYZE mrr_snapshot_total"))
 
     @api.model
     def _compare_with_rebuild(self, companies):
         """Return the tables whose rows of ``companies`` differ from a rebuild's.
 
-        The snapshots, their totals, the customer months, the movement totals and the
-        cohort changes kept
+        The snapshots, their totals, the movement totals and the cohort changes kept
         up to date change by change are compared with those a full rebuild would
         write: an empty list when they are the same.
         """
@@ -177,26 +146,16 @@ class MrrSnapshot(models.Model):
         expected = {
             "mrr_snapshot": (SNAPSHOT_COLUMNS, rebuilt),
             "mrr_snapshot_total": (
-                TOTAL_DIMENSIONS + ("line_count", "mrr", "arr", "customer_count"),
+                TOTAL_DIMENSIONS + TOTAL_MEASURES,
                 self.env["mrr.snapshot.total"]._totals_query(rebuilt),
             ),
-            "mrr_customer_month": (
-                CUSTOMER_MONTH_COLUMNS,
-                self.env["mrr.customer.month"]._customer_months_query(
-                    rebuilt, companies
-                ),
-            ),
-            "mrr_movement_total": (
-                MOVEMENT_DIMENSIONS + MOVEMENT_MEASURES,
-                self.env["mrr.movement.total"]._totals_query(
-                    self.env["mrr.movement.total"]._companies_condition(companies)
-                ),
-            ),
-            "mrr_cohort_change": (
-                COHORT_CHANGE_KEY + COHORT_CHANGE_MEASURES + MONTH_FLOWS,
-                self.env["mrr.cohort.change"]._changes_query(companies),
-            ),
         }
+        for kept in ("mrr.movement.total", "mrr.cohort.change"):
+            Kept = self.env[kept]
+            expected[Kept._table] = (
+                Kept._totals_key + Kept._totals_labels + Kept._totals_measures,
+                Kept._rows_query(companies),
+            )
         return [
             table
             for table, (columns, query) in expected.items()
@@ -249,7 +208,7 @@ class MrrSnapshot(models.Model):
         if not pairs:
             return
         kept = companies - stale
-        dimensions = SQL(", ").join(SQL.identifier(name) for name in TOTAL_DIMENSIONS)
+        dimensions = column_list("%(name)s", TOTAL_DIMENSIONS)
         # The rows removed and written, in one statement, are what the totals move by.
         self.env["mrr.snapshot.total"]._apply_changes(
             SQL(
@@ -273,4 +232,3 @@ class MrrSnapshot(models.Model):
             kept,
         )
         self.invalidate_model()
-        self.env["mrr.customer.month"]._refresh_customers(pairs, kept)

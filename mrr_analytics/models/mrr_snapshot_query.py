@@ -20,6 +20,11 @@ class MrrSnapshot(models.Model):
         plan of that change, else of the lines of that plan (the change log keeps the
         plan, not the lines); cumulated shares are rounded so that the parts always add
         up to the subscription's MRR.
+        A change's shares and labels hold for every month until the next change: they
+        are worked out once per change, then repeated for each of its months. The
+        customer count goes to a customer's largest line of the month; only customers
+        with several subscriptions need their months' lines compared, as one
+        subscription's changes never share a month end.
         ``customers`` limits the rows to those (company id, partner id) pairs.
         """
         if customers:
@@ -42,7 +47,7 @@ class MrrSnapshot(models.Model):
         return SQL(
             """
             WITH bounds AS MATERIALIZED (%(bounds)s), spans AS (
-                SELECT e.company_id, e.partner_id, e.subscription_id, e.plan_id,
+                SELECT e.id, e.company_id, e.partner_id, e.subscription_id, e.plan_id,
                        e.date, e.mrr_after_company AS mrr,
                        LEAD(e.date) OVER (
                            PARTITION BY e.subscription_id ORDER BY e.date, e.id
@@ -51,20 +56,21 @@ class MrrSnapshot(models.Model):
                  WHERE e.company_id = ANY(%(company_ids)s::int[])
                    %(scope)s
             ), states AS (
-                SELECT s.company_id, s.partner_id, s.subscription_id, s.plan_id,
-                       s.mrr, month::date AS month
-                  FROM spans s
-                  JOIN bounds b ON b.company_id = s.company_id
-                 CROSS JOIN LATERAL generate_series(
-                       date_trunc('month', s.date),
-                       COALESCE(
-                           date_trunc('month', s.date_next) - interval '1 month',
-                           b.last_month
-                       ),
-                       interval '1 month'
-                 ) AS month
-                 WHERE s.mrr > 0
-                   %(state_scope)s
+                SELECT *
+                  FROM (
+                      SELECT s.id, s.company_id, s.partner_id, s.subscription_id,
+                             s.plan_id, s.mrr,
+                             date_trunc('month', s.date) AS month_from,
+                             COALESCE(
+                                 date_trunc('month', s.date_next) - interval '1 month',
+                                 b.last_month
+                             ) AS month_to
+                        FROM spans s
+                        JOIN bounds b ON b.company_id = s.company_id
+                       WHERE s.mrr > 0
+                         %(state_scope)s
+                  ) AS state
+                 WHERE month_from <= month_to
             ), weights AS (
                 SELECT s.id AS subscription_id, s.plan_id, l.product_id,
                        l.price_subtotal AS weight, l.sequence, l.id AS line_order
@@ -91,9 +97,9 @@ class MrrSnapshot(models.Model):
                     ROWS UNBOUNDED PRECEDING
                 )
             ), shares AS (
-                SELECT st.month, st.company_id, st.partner_id, st.subscription_id,
-                       l.line_order, l.product_id, st.plan_id,
-                       company.currency_id,
+                SELECT st.id, st.month_from, st.month_to, st.company_id,
+                       st.partner_id, st.subscription_id, l.line_order, l.product_id,
+                       st.plan_id, company.currency_id,
                        CASE
                            WHEN l.weight_total IS NULL THEN st.mrr
                            ELSE ROUND(
@@ -111,25 +117,51 @@ class MrrSnapshot(models.Model):
                     ON l.subscription_id = st.subscription_id
                    AND l.plan_id = st.plan_id
                    AND l.weight_total > 0
+            ), labelled AS (
+                SELECT sh.*, 12 * sh.mrr AS arr, sub.user_id, partner.country_id,
+                       sub.currency_id AS subscription_currency_id,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY sh.id ORDER BY sh.mrr DESC, sh.line_order
+                       ) AS line_rank,
+                       MIN(sh.subscription_id) OVER customer
+                           <> MAX(sh.subscription_id) OVER customer AS shared
+                  FROM shares sh
+                  JOIN recurring_subscription sub ON sub.id = sh.subscription_id
+                  JOIN res_partner partner ON partner.id = sh.partner_id
+                 WHERE sh.mrr <> 0
+                WINDOW customer AS (PARTITION BY sh.company_id, sh.partner_id)
+                 ORDER BY sh.company_id, sh.partner_id, sh.month_from
             )
-            SELECT sh.month, sh.company_id, sh.partner_id, sh.subscription_id,
-                   sh.product_id, sh.plan_id,
-                   sub.user_id, partner.country_id, sh.currency_id,
-                   sub.currency_id AS subscription_currency_id,
-                   sh.mrr, 12 * sh.mrr AS arr,
+            SELECT %(columns)s,
+                   CASE WHEN l.line_rank = 1 THEN 1 ELSE 0 END AS customer_count
+              FROM labelled l
+             CROSS JOIN LATERAL generate_series(
+                   l.month_from, l.month_to, interval '1 month'
+             ) AS month
+             WHERE NOT l.shared
+             UNION ALL
+            SELECT %(columns)s,
                    CASE WHEN ROW_NUMBER() OVER (
-                       PARTITION BY sh.company_id, sh.partner_id, sh.month
-                       ORDER BY sh.mrr DESC, sh.subscription_id, sh.line_order
-                   ) = 1 THEN 1 ELSE 0 END AS customer_count
-              FROM shares sh
-              JOIN recurring_subscription sub ON sub.id = sh.subscription_id
-              JOIN res_partner partner ON partner.id = sh.partner_id
-             WHERE sh.mrr <> 0
+                       PARTITION BY l.company_id, l.partner_id, month
+                       ORDER BY l.mrr DESC, l.subscription_id, l.line_order
+                   ) = 1 THEN 1 ELSE 0 END
+              FROM labelled l
+             CROSS JOIN LATERAL generate_series(
+                   l.month_from, l.month_to, interval '1 month'
+             ) AS month
+             WHERE l.shared
             """,
             bounds=self._last_months_query(companies),
             company_ids=companies.ids,
             scope=scope,
             state_scope=state_scope,
+            columns=SQL(
+                """
+                month::date AS month, l.company_id, l.partner_id, l.subscription_id,
+                l.product_id, l.plan_id, l.user_id, l.country_id, l.currency_id,
+                l.subscription_currency_id, l.mrr, l.arr
+                """
+            ),
         )
 
     @api.model

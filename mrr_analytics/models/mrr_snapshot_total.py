@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine.stocks import CLOSING
-from .report_table import ensure_report_table
+from .report_table import column_list
 
 # The snapshot fields a total is kept per, and the only ones a grouping or a filter may
 # use for the snapshots to be read from their totals.
@@ -21,13 +21,15 @@ TOTAL_MEASURES = ("line_count", "mrr", "arr", "customer_count")
 
 class MrrSnapshotTotal(models.Model):
     _name = "mrr.snapshot.total"
-    _inherit = "mrr.stock.report"
+    _inherit = ["mrr.kept.totals", "mrr.stock.report"]
     _description = "Monthly MRR Totals"
     _order = "month desc, id"
     _rec_name = "month"
     _check_company_auto = True
     _auto = False
     _mrr_stocks = {"mrr": CLOSING, "arr": CLOSING, "customer_count": CLOSING}
+    _totals_key = TOTAL_DIMENSIONS
+    _totals_measures = TOTAL_MEASURES
 
     month = fields.Date(required=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True)
@@ -47,23 +49,9 @@ class MrrSnapshotTotal(models.Model):
     customer_count = fields.Integer("Customers", readonly=True)
 
     @api.model
-    def _ensure_table(self):
-        """Create the table unless it matches the fields; return whether it was created.
-
-        The snapshots create it, and fill it when it is new (see ``mrr.snapshot``).
-        """
-        dimensions = ", ".join(TOTAL_DIMENSIONS)
-        return ensure_report_table(
-            self,
-            [
-                f"CONSTRAINT mrr_snapshot_total_key UNIQUE NULLS NOT DISTINCT ({dimensions})"
-            ],
-        )
-
-    @api.model
     def _totals_query(self, snapshots):
         """SELECT of the totals of the snapshot rows that ``snapshots`` selects."""
-        dimensions = SQL(", ").join(SQL.identifier(name) for name in TOTAL_DIMENSIONS)
+        dimensions = column_list("%(name)s", TOTAL_DIMENSIONS)
         return SQL(
             """
             SELECT %(dimensions)s, COUNT(*) AS line_count, SUM(mrr) AS mrr,
@@ -76,31 +64,13 @@ class MrrSnapshotTotal(models.Model):
         )
 
     @api.model
-    def _rebuild(self, companies):
-        """Replace the totals of ``companies`` by those of their stored snapshots."""
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "DELETE FROM mrr_snapshot_total WHERE company_id = ANY(%s::int[])",
-                companies.ids,
-            )
+    def _rows_query(self, companies, customers=None):
+        """SELECT of the totals of the stored snapshots of ``companies``, of
+        ``customers`` only when given."""
+        condition = self._rows_scope("s", companies, customers)
+        return self._totals_query(
+            SQL("SELECT s.* FROM mrr_snapshot s WHERE %s", condition)
         )
-        columns = SQL(", ").join(
-            SQL.identifier(name) for name in TOTAL_DIMENSIONS + TOTAL_MEASURES
-        )
-        cr.execute(
-            SQL(
-                "INSERT INTO mrr_snapshot_total (%s) %s",
-                columns,
-                self._totals_query(
-                    SQL(
-                        "SELECT * FROM mrr_snapshot WHERE company_id = ANY(%s::int[])",
-                        companies.ids,
-                    )
-                ),
-            )
-        )
-        self.invalidate_model()
 
     @api.model
     def _apply_changes(self, ctes, changes, companies):
@@ -113,8 +83,8 @@ class MrrSnapshotTotal(models.Model):
         order of their key, so that concurrent updates wait for each other instead of
         deadlocking.
         """
-        dimensions = SQL(", ").join(SQL.identifier(name) for name in TOTAL_DIMENSIONS)
-        measures = SQL(", ").join(SQL.identifier(name) for name in TOTAL_MEASURES)
+        dimensions = column_list("%(name)s", TOTAL_DIMENSIONS)
+        measures = column_list("%(name)s", TOTAL_MEASURES)
         self.env.cr.execute(
             SQL(
                 """

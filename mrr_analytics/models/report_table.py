@@ -1,5 +1,7 @@
 """Tables of derived report rows: read through the ORM, laid out here."""
 
+from contextlib import contextmanager
+
 from odoo.osv import expression
 from odoo.tools import SQL, drop_view_if_exists, sql
 
@@ -59,6 +61,43 @@ def ensure_report_table(model, constraints=()):
                 )
             )
     return True
+
+
+# A full rebuild sorts, groups and joins every row of a company's history, once: in
+# memory rather than in temporary files, and without compiling its expressions to
+# machine code first (JIT pays off on queries run many times, not on these). Its rows
+# are deleted and written again, not truncated nor written without their indexes: both
+# would lock the reports, on a read replica too, until the rebuild commits.
+REBUILD_SETTINGS = {"work_mem": "256MB", "jit": "off"}
+
+
+@contextmanager
+def rebuild_settings(cr):
+    """Run the statements of the block with ``REBUILD_SETTINGS``, then restore the
+    settings of the transaction. An error rolls them back with the block's work."""
+    names = list(REBUILD_SETTINGS)
+    cr.execute(
+        SQL(
+            "SELECT %s",
+            SQL(", ").join(SQL("current_setting(%s)", name) for name in names),
+        )
+    )
+    before = cr.fetchone()
+
+    def apply(values):
+        cr.execute(
+            SQL(
+                "SELECT %s",
+                SQL(", ").join(
+                    SQL("set_config(%s, %s, TRUE)", name, value)
+                    for name, value in zip(names, values, strict=True)
+                ),
+            )
+        )
+
+    apply([REBUILD_SETTINGS[name] for name in names])
+    yield
+    apply(before)
 
 
 def replace_view(model, query):
@@ -127,7 +166,7 @@ def add_signed_rows(model, constraint, key, measures, changes, sign, companies):
     their key, so that concurrent updates wait for each other instead of deadlocking.
     """
     table = SQL.identifier(model._table)
-    columns = SQL(", ").join(SQL.identifier(name) for name in key + measures)
+    columns = column_list("%(name)s", key + measures)
     model.env.cr.execute(
         SQL(
             """
@@ -147,12 +186,8 @@ def add_signed_rows(model, constraint, key, measures, changes, sign, companies):
             ),
             changes=changes,
             constraint=SQL.identifier(constraint),
-            added=SQL(", ").join(
-                SQL(
-                    "%(name)s = stored.%(name)s + EXCLUDED.%(name)s",
-                    name=SQL.identifier(name),
-                )
-                for name in measures
+            added=column_list(
+                "%(name)s = stored.%(name)s + EXCLUDED.%(name)s", measures
             ),
         )
     )
@@ -161,54 +196,64 @@ def add_signed_rows(model, constraint, key, measures, changes, sign, companies):
             "DELETE FROM %s WHERE company_id = ANY(%s::int[]) AND %s",
             table,
             companies.ids,
-            SQL(" AND ").join(SQL("%s = 0", SQL.identifier(name)) for name in measures),
+            column_list("%(name)s = 0", measures, " AND "),
         )
     )
     model.invalidate_model()
 
 
-def read_from_totals(model, totals, aggregates_map, dimensions, lines_key, read):
-    """Answer the grouped read ``read`` of ``model`` from its ``totals`` model.
+def read_from_totals(
+    model, domain, groupby, aggregates, having=(), offset=0, limit=None, order=None
+):
+    """Answer the grouped read of ``model`` from the totals kept of its rows.
 
-    ``read`` holds the arguments of ``_read_group`` (domain, groupby, aggregates,
-    having, offset, limit, order). It is answered from the totals when it only
-    filters, groups and sorts by ``dimensions`` and reads the aggregates that
-    ``aggregates_map`` names on the totals, unless the context key ``lines_key`` asks
-    for the rows themselves. Returns the groups, or None when the totals cannot
-    answer.
+    The arguments are those of ``_read_group``. The totals are those of the model
+    ``model._totals_model``; ``model._totals_aggregates`` names the aggregate of the
+    totals each aggregate of the rows is read as. The totals answer a read that only
+    filters, groups and sorts by their key (``_totals_key``) and reads those
+    aggregates, unless the context key ``<table of model>_lines`` asks for the rows
+    themselves. Returns the groups, or None when the totals cannot answer.
     """
-    if read["having"] or model.env.context.get(lines_key):
+    aggregates_map = model._totals_aggregates
+    totals = model.env[model._totals_model]
+    if having or model.env.context.get(f"{model._table}_lines"):
         return None
-    if any(spec not in aggregates_map for spec in read["aggregates"]):
+    if any(spec not in aggregates_map for spec in aggregates):
         return None
-    names = [spec.split(":")[0] for spec in read["groupby"]]
-    order_terms = [
-        term.strip().split(" ", 1) for term in (read["order"] or "").split(",")
-    ]
+    names = [spec.split(":")[0] for spec in groupby]
+    order_terms = [term.strip().split(" ", 1) for term in (order or "").split(",")]
     names += [
         term[0].split(":")[0]
         for term in order_terms
         if term[0] and term[0] not in aggregates_map
     ]
-    for leaf in expression.normalize_domain(read["domain"]):
+    for leaf in expression.normalize_domain(domain):
         if expression.is_leaf(leaf) and leaf not in (
             expression.TRUE_LEAF,
             expression.FALSE_LEAF,
         ):
             names.append(leaf[0].split(".")[0])
-    if any(name not in dimensions for name in names):
+    if any(name not in totals._totals_key for name in names):
         return None
     model.browse().check_access("read")
-    return model.env[totals]._read_group(
-        read["domain"],
-        read["groupby"],
-        [aggregates_map[spec] for spec in read["aggregates"]],
-        offset=read["offset"],
-        limit=read["limit"],
+    return totals._read_group(
+        domain,
+        groupby,
+        [aggregates_map[spec] for spec in aggregates],
+        offset=offset,
+        limit=limit,
         order=",".join(
             " ".join([aggregates_map.get(term[0], term[0])] + term[1:])
             for term in order_terms
             if term[0]
         )
         or None,
+    )
+
+
+def column_list(template, names, separator=", "):
+    """``template``, an SQL text naming its column ``%(name)s``, for each column of
+    ``names``, joined by ``separator``."""
+    return SQL(separator).join(
+        SQL(template, name=SQL.identifier(name)) for name in names
     )

@@ -11,7 +11,6 @@ REPORTS = (
     "mrr.movement",
     "mrr.snapshot",
     "mrr.snapshot.total",
-    "mrr.customer.month",
     "mrr.cohort.change",
     "mrr.movement.total",
     "mrr.metric",

@@ -147,7 +147,7 @@ class TestMrrEnginesAsOracle(MrrCommon):
                 months = self._months(movements, today)
                 self.assertEqual(self._sql_movements(), self._rows(movements))
                 self.assertEqual(
-                    self._sql_customer_months(),
+                    self._sql_month_ends(),
                     {
                         (month, customer): _cents(mrr)
                         for month, state in month_end_mrr(movements, months).items()
@@ -294,13 +294,16 @@ class TestMrrEnginesAsOracle(MrrCommon):
             for row in rows
         )
 
-    def _sql_customer_months(self):
+    def _sql_month_ends(self):
+        """Each customer's MRR at each month end: the sum of its snapshot rows."""
         rows = self._fetch(
             SQL(
                 """
-                SELECT month, partner_id, mrr
-                  FROM mrr_customer_month
-                 WHERE company_id = %s AND mrr > 0
+                SELECT month, partner_id, SUM(mrr) AS mrr
+                  FROM mrr_snapshot
+                 WHERE company_id = %s
+                 GROUP BY month, partner_id
+                HAVING SUM(mrr) > 0
                 """,
                 self.env.company.id,
             )

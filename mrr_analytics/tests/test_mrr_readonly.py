@@ -15,7 +15,6 @@ REPORT_MODELS = (
     "mrr.snapshot",
     "mrr.metric",
     "mrr.cohort",
-    "mrr.customer.month",
     "mrr.cohort.change",
     "mrr.movement.total",
 )

@@ -5,14 +5,14 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import FEB, MrrCommon
+from .common import APR, FEB, JAN, MAR, MrrCommon
 
 MEASURES = ["mrr:sum", "arr:sum", "customer_count:sum"]
 
 
 @tagged("post_install", "-at_install")
 class TestMrrSnapshotTotal(MrrCommon):
-    """The monthly totals and customer months kept with the snapshots."""
+    """The monthly totals and cohort changes kept with the snapshots and movements."""
 
     def _play_with_seats(self):
         subs = self._play_worked_example()
@@ -28,33 +28,66 @@ class TestMrrSnapshotTotal(MrrCommon):
             )
         return subs
 
-    def test_totals_and_customer_months_follow_each_change(self):
+    def test_totals_follow_each_change(self):
         self._play_with_seats()
         with freeze_time("2026-04-10"):
             self.assertEqual(
                 self.env["mrr.snapshot"]._compare_with_rebuild(self.env.company), []
             )
 
-    def test_customer_months_hold_the_mrr_at_start_and_end(self):
-        subs = self._play_worked_example()
-        customer = subs["A"].commercial_partner_id
-        months = self.env["mrr.customer.month"].search(
-            [("partner_id", "=", customer.id)], order="month"
+    def test_cohort_changes_add_up_to_each_cohort_at_each_month_end(self):
+        self._play_worked_example()
+        # Month ends of the worked example (doc/METRICS.md), by cohort, the month of
+        # the customer's first paid MRR: January A 30 and B 100; February A 50 (Pro
+        # from the 15th), B 100, C 30 (paid after its trial), E 52 (weekly 12 × 52 /
+        # 12); March A 50 (its move to Basic waits for the period end), C 30, D 30
+        # (free, then Basic on the 10th), B and E 0 (cancelled, paused); April A 30,
+        # C 30, D 30, E 52 (resumed). Cohorts: January A, B; February C, E; March D.
+        expected = {
+            (JAN, JAN): (2, 130.0),
+            (JAN, FEB): (2, 150.0),
+            (JAN, MAR): (1, 50.0),
+            (JAN, APR): (1, 30.0),
+            (FEB, FEB): (2, 82.0),
+            (FEB, MAR): (1, 30.0),
+            (FEB, APR): (2, 82.0),
+            (MAR, MAR): (1, 30.0),
+            (MAR, APR): (1, 30.0),
+        }
+        changes = self.env["mrr.cohort.change"].search(
+            [("company_id", "=", self.env.company.id), ("month", "<=", APR)],
+            order="cohort_month, month",
         )
-        snapshots = self.env["mrr.snapshot"].search([("partner_id", "=", customer.id)])
-        for month in months:
-            with self.subTest(month=month.month):
-                self.assertEqual(
-                    month.mrr,
-                    sum(
-                        snapshots.filtered(
-                            lambda s, m=month: s.month == m.month
-                        ).mapped("mrr")
-                    ),
+        stocks, running = {}, {}
+        for month in (JAN, FEB, MAR, APR):
+            for change in changes.filtered(lambda c, m=month: c.month == m):
+                customers, mrr = running.get(change.cohort_month, (0, 0.0))
+                running[change.cohort_month] = (
+                    customers + change.customers,
+                    mrr + change.mrr,
                 )
-        self.assertTrue(months)
-        for previous, month in zip(months, months[1:], strict=False):
-            self.assertEqual(month.mrr_start, previous.mrr)
+            for cohort, stock in running.items():
+                stocks[cohort, month] = stock
+        self.assertEqual(stocks, expected)
+
+    def test_cohort_changes_hold_what_each_month_won_shrunk_and_churned(self):
+        self._play_worked_example()
+        # From the month ends above: January wins A 30 and B 100; February C 30 and
+        # E 52; March D 30, while B (100) and E (52) stop paying; April wins E 52
+        # back and A pays 20 less.
+        expected = [
+            (JAN, 130.0, 0.0, 0),
+            (FEB, 82.0, 0.0, 0),
+            (MAR, 30.0, 152.0, 2),
+            (APR, 52.0, 20.0, 0),
+        ]
+        months = self.env["mrr.cohort.change"]._read_group(
+            [("company_id", "=", self.env.company.id), ("month", "<=", APR)],
+            ["month:month"],
+            ["mrr_won:sum", "mrr_shrunk:sum", "customers_churned:sum"],
+            order="month:month",
+        )
+        self.assertEqual(months, expected)
 
     def test_pivot_reads_from_totals_equal_reads_of_the_lines(self):
         self._play_with_seats()

@@ -46,7 +46,6 @@ sepa.statement.match.wizard.line | ---- | ----    | rwcd | rwcd    | ----   | --
 mrr.movement                     | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.snapshot                     | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.snapshot.total               | ---- | r---    | ---- | r---    | ----   | ---- n/a
-mrr.customer.month               | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.cohort.change                | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.movement.total               | ---- | r---    | ---- | r---    | ----   | ---- n/a
 mrr.metric                       | ---- | r---    | ---- | r---    | ----   | ---- n/a
