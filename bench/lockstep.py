@@ -39,7 +39,7 @@ class Turns:
             [after - before for before, after in zip(self.mark, now, strict=True)]
         )
 
-    def after_commit(self):
+    def after_batch(self):
         self.lap()
         self.wait()
 

@@ -34,8 +34,8 @@ from lockstep import Turns, run_in_turns
 from report import (
     RATIO_TARGET,
     RATIO_TARGETS,
-    cpu_seconds,
     report_growth,
+    report_repeat,
     report_size,
 )
 
@@ -217,19 +217,20 @@ def measure(database, scenario, count, index, profile=None, lockstep=False):
         if profile:
             import cProfile  # noqa: PLC0415 - only when profiling
 
-            profiler = cProfile.Profile()
+            # CPU time, not wall time: a shared machine's load stays out of it.
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         db_start = backend_cpu_seconds(cr)
         queries_start = cr.sql_log_count
         cpu_start = time.process_time()
         start = time.perf_counter()
-        with batch_clock(cr, turns) as commits:
+        with batch_clock(cr, turns) as ends:
             made = step()
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
         db_end = backend_cpu_seconds(cr)
         queries = cr.sql_log_count - queries_start
-        batches = [b - a for a, b in itertools.pairwise([start, *commits])]
+        batches = [b - a for a, b in itertools.pairwise([start, *ends])]
         if turns:
             turns.lap()
             seconds, cpu, db_cpu, batches = turns.totals()
@@ -252,23 +253,43 @@ def measure(database, scenario, count, index, profile=None, lockstep=False):
 
 @contextlib.contextmanager
 def batch_clock(cr, turns=None):
-    """The times of the commits made on ``cr``: both sides commit once per batch;
-    in lockstep, the side then waits for its next turn."""
-    commits = []
-    commit = cr.commit
+    """The times at which the batches made on ``cr`` end; in lockstep, the side then
+    waits for its next turn.
 
-    def timed_commit():
+    A batch ends where both sides start the next one from an empty cache
+    (``invalidate_all``, see scenarios.end_batch) after committing. Not at each
+    commit: the job may commit more than once per batch (its charges), and taking
+    turns at each commit made it wait for a whole batch of the other side in the
+    middle of its own batch, so that the sides no longer alternated batch for batch.
+    """
+    ends = []
+    committed = False
+    commit = cr.commit
+    invalidate_all = odoo.api.Environment.invalidate_all
+
+    def noted_commit():
+        nonlocal committed
         result = commit()
-        commits.append(time.perf_counter())
-        if turns:
-            turns.after_commit()
+        committed = True
         return result
 
-    cr.commit = timed_commit
+    def batch_end(env, *args, **kwargs):
+        nonlocal committed
+        result = invalidate_all(env, *args, **kwargs)
+        if committed and env.cr is cr:
+            committed = False
+            ends.append(time.perf_counter())
+            if turns:
+                turns.after_batch()
+        return result
+
+    cr.commit = noted_commit
+    odoo.api.Environment.invalidate_all = batch_end
     try:
-        yield commits
+        yield ends
     finally:
         cr.commit = commit
+        odoo.api.Environment.invalidate_all = invalidate_all
 
 
 # -- In the parent process -------------------------------------------------------------
@@ -297,6 +318,10 @@ def fresh_copy(template, suffix=""):
     # Autovacuum may be off: each side starts from analysed tables with their
     # visibility map set, whatever was done to the template before.
     psql(copy, "VACUUM ANALYZE")
+    # The vacuum dirtied buffers (hint bits, visibility map): written now, not by
+    # whichever side runs when the checkpointer or the eviction of a buffer gets to
+    # them. Without it, the side copied last started with the other's dirty pages.
+    psql(copy, "CHECKPOINT")
     return copy
 
 
@@ -357,16 +382,7 @@ def run_size(args, count, labels):
                 subprocess.run(["dropdb", copy], check=True)
             runs[index].append(result)
         order = order or (list(runs) if repeat % 2 == 0 else list(reversed(runs)))
-        print(
-            f"  repeat {repeat + 1}: "
-            + ", ".join(
-                f"{labels[index]} {runs[index][-1]['seconds']:.1f} s "
-                f"(CPU {cpu_seconds(runs[index][-1]):.1f} s)"
-                for index in order
-            )
-            + f"; load average before each: {', '.join(f'{load:.1f}' for load in loads)}",
-            flush=True,
-        )
+        report_repeat(repeat, labels, runs, order, loads)
     return runs
 
 
