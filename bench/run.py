@@ -8,12 +8,15 @@ subscriptions of the largest N, analysed so every run starts from the same plann
 statistics; the addons are updated in it whenever their code changed. Each side of
 a scenario (the baseline first) is then timed in a process of its own, on a fresh
 copy of the template, so both commit their batches as the scheduled job does, start
-from the same data (vacuumed and analysed) and report their own peak memory. The
+from the same data (vacuumed, analysed and checkpointed, so that no side starts
+among dirty buffers the other must write) and report their own peak memory. The
 sides run in lockstep (lockstep.py): batch by batch, taking turns, so that both meet
 the same load of a shared machine; ``--sequential`` (implied by ``--profile``) times
 each side's whole run after the other's instead. The order of the sides alternates
-between repeats; the figures are medians, with the median and the worst of the
-ratios of each repeat. With several N, the growth
+between repeats; each repeat prints both ratios (wall and CPU), the CPU time per
+invoice and the load of the machine; the figures are medians, with the median and
+the worst of the ratios of each repeat. A profile (``--profile``) counts CPU time,
+which the load of a shared machine leaves alone. With several N, the growth
 factor of each side (time at the largest N / time at the smallest) tells whether the
 time grows linearly.
 """
@@ -338,7 +341,13 @@ def build_template(args, largest):
 
 def run_in_lockstep(args, count, runs, repeat):
     """One repeat of every side, batch by batch in turns (lockstep.py)."""
-    copies = [fresh_copy(args.database, index) for index in runs]
+    first = repeat % len(runs)
+    # Copied in the order the sides take their turns: a copy made later finds more
+    # of its pages in PostgreSQL's buffers, and that favour alternates with the
+    # order of the sides instead of always going to the same side.
+    order = list(runs)[first:] + list(runs)[:first]
+    made = {index: fresh_copy(args.database, index) for index in order}
+    copies = [made[index] for index in runs]
     try:
         results = run_in_turns(
             [
@@ -346,7 +355,7 @@ def run_in_lockstep(args, count, runs, repeat):
                 + ["--scenario", args.scenario, "--n", count, "-d", copy]
                 for index, copy in zip(runs, copies, strict=True)
             ],
-            first=repeat % 2,
+            first=first,
         )
     finally:
         for copy in copies:
