@@ -356,6 +356,9 @@ def run_in_lockstep(args, count, runs, repeat):
                 for index, copy in zip(runs, copies, strict=True)
             ],
             first=first,
+            # Cluster-wide; on the maintenance database, never on a copy or the
+            # template, which a connection would keep from being copied.
+            between=lambda: psql("postgres", "CHECKPOINT"),
         )
     finally:
         for copy in copies:
