@@ -7,6 +7,9 @@ each side runs in a process of its own, on its own copy of the database, and the
 parent lets one batch of one side run at a time; the sides take turns, the first of
 each round alternating. Both meet the same load within a batch of each other, and
 each counts only the time of its own batches, not the time spent waiting for its turn.
+A checkpoint before each turn (run.py) writes the buffers the previous batch dirtied:
+otherwise the side whose batch comes next writes them itself as it needs buffers, and
+pays for the other side's work.
 """
 
 import json
@@ -39,7 +42,7 @@ class Turns:
             [after - before for before, after in zip(self.mark, now, strict=True)]
         )
 
-    def after_commit(self):
+    def after_batch(self):
         self.lap()
         self.wait()
 
@@ -56,11 +59,12 @@ class Turns:
         return wall, cpu, db_cpu, batches[:-1] if len(batches) > 1 else batches
 
 
-def run_in_turns(commands, first=0):
+def run_in_turns(commands, first=0, between=None):
     """Run ``commands`` (one per side) batch by batch in turns; their JSON results.
 
     Each side prints ``WAIT`` when ready (after its warm-up) and after each batch,
     then waits for ``go``; it prints its result as a JSON line when done.
+    ``between`` is called before each turn, while no side runs.
     """
     sides = [
         subprocess.Popen(
@@ -81,6 +85,8 @@ def run_in_turns(commands, first=0):
             for index in order:
                 if results[index] is not None:
                     continue
+                if between:
+                    between()
                 sides[index].stdin.write("go\n")
                 sides[index].stdin.flush()
                 line = _expect_wait(sides[index], done_ok=True)

@@ -1,6 +1,7 @@
 """What bench/run.py prints: medians, ratios, batch trends, growth, against targets."""
 
 import statistics
+import subprocess
 
 # The issue's targets: the job within 10 % of plain Odoo, time linear in N within
 # 10 %, and less than 1 GB of memory.
@@ -14,6 +15,37 @@ RSS_TARGET_MB = 1024
 def cpu_seconds(run):
     """CPU time of a run: Odoo's process and, when local, its PostgreSQL process."""
     return run["cpu"] + (run["db_cpu"] or 0.0)
+
+
+def report_repeat(repeat, labels, runs, order, loads):
+    """Print one repeat: which side went first, each side's wall and CPU time (per
+    invoice too), the ratios of the last side to the first and the machine's load.
+
+    On a shared machine the wall ratio says as much about the load as about the
+    code; the CPU time per invoice and the queries per invoice say what each side
+    did, whatever the load.
+    """
+    sides = []
+    for index in order:
+        run = runs[index][-1]
+        sides.append(
+            f"{labels[index]} {run['seconds']:.1f} s, CPU {cpu_seconds(run):.1f} s "
+            f"({1000 * cpu_seconds(run) / run['count']:.1f} ms per invoice)"
+        )
+    line = f"  repeat {repeat + 1}, {labels[order[0]]} first: " + "; ".join(sides)
+    if len(labels) > 1:
+        last, first = runs[len(labels) - 1][-1], runs[0][-1]
+        line += (
+            f"; ratio wall {last['seconds'] / first['seconds']:.2f}, "
+            f"CPU {cpu_seconds(last) / cpu_seconds(first):.2f}"
+        )
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout
+    print(line, flush=True)
+    print(
+        f"    load average before each side: {', '.join(f'{x:.1f}' for x in loads)}"
+        f"; uptime after: {uptime.strip()}",
+        flush=True,
+    )
 
 
 def report_size(count, labels, runs, ratio_target=RATIO_TARGET):

@@ -8,12 +8,15 @@ subscriptions of the largest N, analysed so every run starts from the same plann
 statistics; the addons are updated in it whenever their code changed. Each side of
 a scenario (the baseline first) is then timed in a process of its own, on a fresh
 copy of the template, so both commit their batches as the scheduled job does, start
-from the same data (vacuumed and analysed) and report their own peak memory. The
+from the same data (vacuumed, analysed and checkpointed, so that no side starts
+among dirty buffers the other must write) and report their own peak memory. The
 sides run in lockstep (lockstep.py): batch by batch, taking turns, so that both meet
 the same load of a shared machine; ``--sequential`` (implied by ``--profile``) times
 each side's whole run after the other's instead. The order of the sides alternates
-between repeats; the figures are medians, with the median and the worst of the
-ratios of each repeat. With several N, the growth
+between repeats; each repeat prints both ratios (wall and CPU), the CPU time per
+invoice and the load of the machine; the figures are medians, with the median and
+the worst of the ratios of each repeat. A profile (``--profile``) counts CPU time,
+which the load of a shared machine leaves alone. With several N, the growth
 factor of each side (time at the largest N / time at the smallest) tells whether the
 time grows linearly.
 """
@@ -34,8 +37,8 @@ from lockstep import Turns, run_in_turns
 from report import (
     RATIO_TARGET,
     RATIO_TARGETS,
-    cpu_seconds,
     report_growth,
+    report_repeat,
     report_size,
 )
 
@@ -217,19 +220,20 @@ def measure(database, scenario, count, index, profile=None, lockstep=False):
         if profile:
             import cProfile  # noqa: PLC0415 - only when profiling
 
-            profiler = cProfile.Profile()
+            # CPU time, not wall time: a shared machine's load stays out of it.
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
         db_start = backend_cpu_seconds(cr)
         queries_start = cr.sql_log_count
         cpu_start = time.process_time()
         start = time.perf_counter()
-        with batch_clock(cr, turns) as commits:
+        with batch_clock(cr, turns) as ends:
             made = step()
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
         db_end = backend_cpu_seconds(cr)
         queries = cr.sql_log_count - queries_start
-        batches = [b - a for a, b in itertools.pairwise([start, *commits])]
+        batches = [b - a for a, b in itertools.pairwise([start, *ends])]
         if turns:
             turns.lap()
             seconds, cpu, db_cpu, batches = turns.totals()
@@ -252,23 +256,43 @@ def measure(database, scenario, count, index, profile=None, lockstep=False):
 
 @contextlib.contextmanager
 def batch_clock(cr, turns=None):
-    """The times of the commits made on ``cr``: both sides commit once per batch;
-    in lockstep, the side then waits for its next turn."""
-    commits = []
-    commit = cr.commit
+    """The times at which the batches made on ``cr`` end; in lockstep, the side then
+    waits for its next turn.
 
-    def timed_commit():
+    A batch ends where both sides start the next one from an empty cache
+    (``invalidate_all``, see scenarios.end_batch) after committing. Not at each
+    commit: the job may commit more than once per batch (its charges), and taking
+    turns at each commit made it wait for a whole batch of the other side in the
+    middle of its own batch, so that the sides no longer alternated batch for batch.
+    """
+    ends = []
+    committed = False
+    commit = cr.commit
+    invalidate_all = odoo.api.Environment.invalidate_all
+
+    def noted_commit():
+        nonlocal committed
         result = commit()
-        commits.append(time.perf_counter())
-        if turns:
-            turns.after_commit()
+        committed = True
         return result
 
-    cr.commit = timed_commit
+    def batch_end(env, *args, **kwargs):
+        nonlocal committed
+        result = invalidate_all(env, *args, **kwargs)
+        if committed and env.cr is cr:
+            committed = False
+            ends.append(time.perf_counter())
+            if turns:
+                turns.after_batch()
+        return result
+
+    cr.commit = noted_commit
+    odoo.api.Environment.invalidate_all = batch_end
     try:
-        yield commits
+        yield ends
     finally:
         cr.commit = commit
+        odoo.api.Environment.invalidate_all = invalidate_all
 
 
 # -- In the parent process -------------------------------------------------------------
@@ -297,6 +321,10 @@ def fresh_copy(template, suffix=""):
     # Autovacuum may be off: each side starts from analysed tables with their
     # visibility map set, whatever was done to the template before.
     psql(copy, "VACUUM ANALYZE")
+    # The vacuum dirtied buffers (hint bits, visibility map): written now, not by
+    # whichever side runs when the checkpointer or the eviction of a buffer gets to
+    # them. Without it, the side copied last started with the other's dirty pages.
+    psql(copy, "CHECKPOINT")
     return copy
 
 
@@ -313,7 +341,13 @@ def build_template(args, largest):
 
 def run_in_lockstep(args, count, runs, repeat):
     """One repeat of every side, batch by batch in turns (lockstep.py)."""
-    copies = [fresh_copy(args.database, index) for index in runs]
+    first = repeat % len(runs)
+    # Copied in the order the sides take their turns: a copy made later finds more
+    # of its pages in PostgreSQL's buffers, and that favour alternates with the
+    # order of the sides instead of always going to the same side.
+    order = list(runs)[first:] + list(runs)[:first]
+    made = {index: fresh_copy(args.database, index) for index in order}
+    copies = [made[index] for index in runs]
     try:
         results = run_in_turns(
             [
@@ -321,7 +355,10 @@ def run_in_lockstep(args, count, runs, repeat):
                 + ["--scenario", args.scenario, "--n", count, "-d", copy]
                 for index, copy in zip(runs, copies, strict=True)
             ],
-            first=repeat % 2,
+            first=first,
+            # Cluster-wide; on the maintenance database, never on a copy or the
+            # template, which a connection would keep from being copied.
+            between=lambda: psql("postgres", "CHECKPOINT"),
         )
     finally:
         for copy in copies:
@@ -357,16 +394,7 @@ def run_size(args, count, labels):
                 subprocess.run(["dropdb", copy], check=True)
             runs[index].append(result)
         order = order or (list(runs) if repeat % 2 == 0 else list(reversed(runs)))
-        print(
-            f"  repeat {repeat + 1}: "
-            + ", ".join(
-                f"{labels[index]} {runs[index][-1]['seconds']:.1f} s "
-                f"(CPU {cpu_seconds(runs[index][-1]):.1f} s)"
-                for index in order
-            )
-            + f"; load average before each: {', '.join(f'{load:.1f}' for load in loads)}",
-            flush=True,
-        )
+        report_repeat(repeat, labels, runs, order, loads)
     return runs
 
 

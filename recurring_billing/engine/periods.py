@@ -11,6 +11,7 @@ February, while ``anchor + k months`` clamps to the month end and comes back.
 
 from datetime import date, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -64,8 +65,13 @@ def period_start(anchor: date, unit: str, count: int, index: int) -> date:
     return anchor + relativedelta(months=index * _step_months(unit, count))
 
 
+@lru_cache(maxsize=4096)
 def period(anchor: date, unit: str, count: int, index: int) -> Period:
     """Return the ``index``-th period: it ends the day before the next one starts.
+
+    Cached: a period depends on its arguments only, and the invoicing of one
+    subscription asks for the same period several times (what is due, its billing
+    date, its share, the next invoice date), a batch of them for the same few.
 
     :raises ValueError: on an unknown unit, a count below 1 or a negative index.
     """

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import format_date, ormcache
 
 from ..engine.schedule import change_pieces
 
@@ -40,8 +40,14 @@ class RecurringInvoiceMaker(models.AbstractModel):
         return sub.partner_invoice_id.lang or self.env.lang or "en_US"
 
     @api.model
+    @ormcache("name", "date_start", "date_end", "lang", "unused")
     def _line_name(self, name, date_start, date_end, lang, unused=False):
-        """Line description carrying the period: "Pro — 1 Mar 2026 to 31 Mar 2026"."""
+        """Line description carrying the period: "Pro — 1 Mar 2026 to 31 Mar 2026".
+
+        Cached: it depends on its arguments only (and on the languages, whose changes
+        clear the cache), and a batch of the invoicing job asks it the same for
+        hundreds of subscriptions.
+        """
         env = self.with_context(lang=lang).env
         values = {
             "name": name,
@@ -75,9 +81,10 @@ class RecurringInvoiceMaker(models.AbstractModel):
         }
 
     @api.model
-    def _period_vals(self, sub, period, invoice_date, journal):
-        """Values of the invoice of ``period`` of ``sub``, without its ledger link."""
-        self._check_invoiceable(sub, journal)
+    def _period_vals(self, sub, period, invoice_date, journal, checked=None):
+        """Values of the invoice of ``period`` of ``sub``, without its ledger link;
+        ``checked`` as for ``_check_invoiceable``."""
+        self._check_invoiceable(sub, journal, checked)
         lang = self._lang(sub)
         return dict(
             self._header_vals(sub, journal, invoice_date, "period"),
@@ -87,8 +94,14 @@ class RecurringInvoiceMaker(models.AbstractModel):
         )
 
     @api.model
-    def _check_invoiceable(self, sub, journal):
-        """Raise a readable error for anything that would stop an invoice of ``sub``."""
+    def _check_invoiceable(self, sub, journal, checked=None):
+        """Raise a readable error for anything that would stop an invoice of ``sub``.
+
+        ``checked`` is a set the caller keeps over many subscriptions (a batch of the
+        invoicing job): what a line sells is checked once per product, taxes,
+        company, fiscal position and journal, not again for every subscription
+        selling it.
+        """
         sub._check_billable()
         company = sub.company_id
         if not journal:
@@ -101,8 +114,12 @@ class RecurringInvoiceMaker(models.AbstractModel):
                 )
             )
         sub._check_invoice_address()
+        checked = set() if checked is None else checked
         for line in sub.line_ids:
             product = line.product_id
+            key = (product, line.tax_ids, company, sub.fiscal_position_id, journal)
+            if key in checked:
+                continue
             if not product.active:
                 raise UserError(
                     self.env._(
@@ -143,6 +160,7 @@ class RecurringInvoiceMaker(models.AbstractModel):
                         company=company.name,
                     )
                 )
+            checked.add(key)
 
     # -- Moves -----------------------------------------------------------------------
 

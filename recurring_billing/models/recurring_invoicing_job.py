@@ -63,6 +63,9 @@ class RecurringInvoicingJob(models.AbstractModel):
                     break
                 handled += batch.ids
                 moves = job._invoice_due_batch(batch, today)
+                # Posting flagged those to charge; read now, before the commit
+                # empties the cache, so that a batch with none commits only once.
+                to_charge = moves.filtered("recurring_charge_due")
                 # Counted again: other workers may have done some meanwhile, and the
                 # scheduler calls the job again while something is said to remain.
                 remaining = job._count_due(today, handled, only_ids)
@@ -75,7 +78,8 @@ class RecurringInvoicingJob(models.AbstractModel):
                     self.env.flush_all()
                 # Charged once the invoices are committed: a charge that fails rolls
                 # back to its own savepoint and never undoes them.
-                moves._recurring_charge_token(commit=commit)
+                if to_charge:
+                    to_charge._recurring_charge_token(commit=commit)
                 # Keeps memory flat however many batches the run has.
                 self.env.invalidate_all()
         return len(handled)
@@ -152,6 +156,8 @@ class RecurringInvoicingJob(models.AbstractModel):
         next_index = {}
         jobs = []
         journals = {}
+        # What the lines sell, checked once for the batch (_check_invoiceable).
+        checked = set()
         due = {sub: sub._due_periods(today) for sub in batch}
         billed = {
             (record.subscription_id.id, record.date_start)
@@ -179,7 +185,7 @@ class RecurringInvoicingJob(models.AbstractModel):
                     journals[key] = maker._journal(sub)
                 journal = journals[key]
                 vals_list = [
-                    maker._period_vals(sub, p, sub._billing_date(p), journal)
+                    maker._period_vals(sub, p, sub._billing_date(p), journal, checked)
                     for p in todo
                 ]
             except pg_errors.Error:
@@ -191,7 +197,7 @@ class RecurringInvoicingJob(models.AbstractModel):
             jobs.append((sub, todo, vals_list))
         moves = self._create_and_post(jobs, failures, next_index)
         for index, subs in self._group_by_index(next_index).items():
-            subs.write({"next_period_index": index})
+            subs._move_to_period(index)
         succeeded = batch.browse(sub.id for sub in next_index)
         succeeded.filtered("invoice_error").write({"invoice_error": False})
         self._record_invoice_errors(failures)

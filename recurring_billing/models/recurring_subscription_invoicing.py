@@ -19,6 +19,7 @@ from odoo.tools import format_amount
 
 from ..engine.schedule import span_pieces, start_anchor
 from .recurring_invoicing_job import BATCH_SIZE
+from .recurring_mrr_tracking_mixin import TRACKING_KEY
 from .recurring_subscription import LIVE_STATES, SCHEDULE_FIELDS
 from .recurring_subscription_line import NO_PENDING
 
@@ -523,6 +524,19 @@ class RecurringSubscription(models.Model):
             if todo and not sub.plan_id.is_free:
                 sub._invoice_periods(todo)
             sub.next_period_index = spans[-1].index + 1
+
+    def _move_to_period(self, index):
+        """Make period ``index`` the next one to invoice: the ledger holds those
+        before it.
+
+        Moving on changes no amount and no tracked field, so neither the change log
+        nor the chatter has anything to record; they are not asked to compare the
+        values before and after (the invoicing job moves every subscription it
+        bills, hundreds per batch).
+        """
+        self.with_context(mail_notrack=True, **{TRACKING_KEY: True}).write(
+            {"next_period_index": index}
+        )
 
     def _bill_arrears_until(self, day):
         """Bill now, on the current terms, the days before ``day`` of a period billed in
