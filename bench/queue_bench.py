@@ -49,6 +49,7 @@ from chaos_cron import (
     vacuum,
     wake_crons,
 )
+from queue_sampler import Sampler
 from run import addons_path, ensure_up_to_date
 
 TEMPLATE = "queue_template"
@@ -220,13 +221,16 @@ def timed(args, data_db, data, capacity, logdir):
     vacuum(database)
     cron_id = data["crons"][0]
     server = QueueServer(database, logdir, f"workers-{capacity}", capacity)
+    sampler = Sampler(database, server)
     try:
         server.wait_ready()
         with closing(connect(database)) as cnx:
+            sampler.start()
             trigger(cnx, [cron_id])
             start = time.monotonic()
             wait_done(cnx, server, cron_id)
             seconds = time.monotonic() - start
+            sampler.stop()
             made = query(
                 cnx, "SELECT count(*) FROM account_move WHERE recurring_kind = 'period'"
             )[0][0]
@@ -239,7 +243,7 @@ def timed(args, data_db, data, capacity, logdir):
         server.stop()
     counts = check_invoicing(database, data)
     drop(database)
-    return seconds, made, jobs, counts
+    return seconds, made, jobs, counts, sampler.summary(made)
 
 
 def workers_mode(args, logdir):
@@ -258,8 +262,8 @@ def workers_mode(args, logdir):
             )
     finally:
         drop(data_db)
-    one_s, one_made, one_jobs, one_counts, one_load = results[1]
-    two_s, two_made, two_jobs, two_counts, two_load = results[2]
+    one_s, one_made, one_jobs, one_counts, one_cpu, one_load = results[1]
+    two_s, two_made, two_jobs, two_counts, two_cpu, two_load = results[2]
     ok = one_made == two_made and all(
         counts[key] == 0 for counts in (one_counts, two_counts) for key in KEYS
     )
@@ -269,7 +273,9 @@ def workers_mode(args, logdir):
         flush=True,
     )
     print(f"one_worker: {counts_line(one_counts)}", flush=True)
+    print(f"one_worker: {one_cpu}", flush=True)
     print(f"two_workers: {counts_line(two_counts)}", flush=True)
+    print(f"two_workers: {two_cpu}", flush=True)
     print(
         f"one_worker={one_made / one_s:.1f}/s ({one_s:.1f} s) "
         f"two_workers={two_made / two_s:.1f}/s ({two_s:.1f} s) "
