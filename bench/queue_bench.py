@@ -13,6 +13,11 @@ invoicing jobs gets one slot (one worker invoices) or two (two workers invoice a
 ``ODOO_QUEUE_JOB_CHANNELS=root:2,root.recurring_billing:2``). The scheduled action is
 made due and woken up; it enqueues one job per batch, the runner hands them to the
 workers. The time runs from the wake-up until nothing is due and no job is left.
+Each side also prints the CPU seconds of the server's processes and of their
+PostgreSQL backends (per invoice), the cores the rest of the machine used meanwhile,
+and what the jobs' connections were doing inside their transactions, sampled in
+``pg_stat_activity`` (``queue_sampler.py``): a ratio measured while other processes
+take the cores says little, the CPU lines say why.
 
 ``--mode chaos`` kills the whole server (its process group: master, HTTP workers, cron
 worker, job runner) ``--kills`` times, after a random delay or right when a worker is

@@ -15,6 +15,9 @@ from chaos_cron import connect, query
 
 TICKS = os.sysconf("SC_CLK_TCK")
 INTERVAL = 0.05
+# The server's processes are looked for in /proc every so many samples (their CPU is
+# read at each sample): walking /proc is what costs the sampler most.
+RESCAN = 40
 
 
 def process_cpu(pid):
@@ -69,6 +72,8 @@ class Sampler(threading.Thread):
         self.states = Counter()
         self.odoo_cpu = {}
         self.pg_cpu = {}
+        self.processes = []
+        self.samples = 0
         self.stopped = threading.Event()
 
     def run(self):
@@ -93,7 +98,10 @@ class Sampler(threading.Thread):
             self.pg_cpu[pid] = max(self.pg_cpu.get(pid, 0.0), process_cpu(pid))
             if in_transaction and state != "idle":
                 self.states[state_of(state, wait_type, wait_event)] += 1
-        for pid in descendants(self.server.process.pid):
+        if self.samples % RESCAN == 0:
+            self.processes = descendants(self.server.process.pid)
+        self.samples += 1
+        for pid in self.processes:
             self.odoo_cpu[pid] = max(self.odoo_cpu.get(pid, 0.0), process_cpu(pid))
 
     def stop(self):
