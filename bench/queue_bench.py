@@ -13,6 +13,11 @@ invoicing jobs gets one slot (one worker invoices) or two (two workers invoice a
 ``ODOO_QUEUE_JOB_CHANNELS=root:2,root.recurring_billing:2``). The scheduled action is
 made due and woken up; it enqueues one job per batch, the runner hands them to the
 workers. The time runs from the wake-up until nothing is due and no job is left.
+Each side also prints the CPU seconds of the server's processes and of their
+PostgreSQL backends (per invoice), the cores the rest of the machine used meanwhile,
+and what the jobs' connections were doing inside their transactions, sampled in
+``pg_stat_activity`` (``queue_sampler.py``): a ratio measured while other processes
+take the cores says little, the CPU lines say why.
 
 ``--mode chaos`` kills the whole server (its process group: master, HTTP workers, cron
 worker, job runner) ``--kills`` times, after a random delay or right when a worker is
@@ -49,6 +54,7 @@ from chaos_cron import (
     vacuum,
     wake_crons,
 )
+from queue_sampler import Sampler
 from run import addons_path, ensure_up_to_date
 
 TEMPLATE = "queue_template"
@@ -220,13 +226,16 @@ def timed(args, data_db, data, capacity, logdir):
     vacuum(database)
     cron_id = data["crons"][0]
     server = QueueServer(database, logdir, f"workers-{capacity}", capacity)
+    sampler = Sampler(database, server)
     try:
         server.wait_ready()
         with closing(connect(database)) as cnx:
+            sampler.start()
             trigger(cnx, [cron_id])
             start = time.monotonic()
             wait_done(cnx, server, cron_id)
             seconds = time.monotonic() - start
+            sampler.stop()
             made = query(
                 cnx, "SELECT count(*) FROM account_move WHERE recurring_kind = 'period'"
             )[0][0]
@@ -239,7 +248,7 @@ def timed(args, data_db, data, capacity, logdir):
         server.stop()
     counts = check_invoicing(database, data)
     drop(database)
-    return seconds, made, jobs, counts
+    return seconds, made, jobs, counts, sampler.summary(made)
 
 
 def workers_mode(args, logdir):
@@ -258,8 +267,8 @@ def workers_mode(args, logdir):
             )
     finally:
         drop(data_db)
-    one_s, one_made, one_jobs, one_counts, one_load = results[1]
-    two_s, two_made, two_jobs, two_counts, two_load = results[2]
+    one_s, one_made, one_jobs, one_counts, one_cpu, one_load = results[1]
+    two_s, two_made, two_jobs, two_counts, two_cpu, two_load = results[2]
     ok = one_made == two_made and all(
         counts[key] == 0 for counts in (one_counts, two_counts) for key in KEYS
     )
@@ -269,7 +278,9 @@ def workers_mode(args, logdir):
         flush=True,
     )
     print(f"one_worker: {counts_line(one_counts)}", flush=True)
+    print(f"one_worker: {one_cpu}", flush=True)
     print(f"two_workers: {counts_line(two_counts)}", flush=True)
+    print(f"two_workers: {two_cpu}", flush=True)
     print(
         f"one_worker={one_made / one_s:.1f}/s ({one_s:.1f} s) "
         f"two_workers={two_made / two_s:.1f}/s ({two_s:.1f} s) "

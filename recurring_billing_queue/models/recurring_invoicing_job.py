@@ -111,7 +111,7 @@ class RecurringInvoicingJob(models.AbstractModel):
         if commit:
             # A fresh transaction in READ COMMITTED: once it holds the lock of its
             # journals, it numbers its invoices after those another worker committed
-            # meanwhile (see recurring_invoice_maker.py).
+            # meanwhile (see account_move.py).
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         return self.with_context(**{LOCK_JOURNALS_KEY: True})._generate(

@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -11,7 +12,7 @@ from odoo.addons.recurring_billing.tests.invoicing_common import (
     INVOICING_LOGGER,
     InvoicingCommon,
 )
-from odoo.addons.recurring_billing_queue.models.recurring_invoice_maker import (
+from odoo.addons.recurring_billing_queue.models.account_move import (
     LOCK_NAMESPACE,
 )
 
@@ -104,6 +105,52 @@ class TestInvoicingQueue(InvoicingCommon):
         journal = self._invoices(self.subs).journal_id
         self.assertEqual(len(journal), 1)
         self.assertEqual(self._journal_locks(), set(journal.ids))
+
+    def test_only_the_numbering_waits_for_the_lock_of_the_journal(self):
+        """What two workers cannot do at once is as short as it can be: the posting's
+        checks and the customers' subscription to their invoices happen before the
+        lock of the journal, the numbers are taken under it."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "recurring_billing_queue.batch_size", "5"
+        )
+        Move = self.registry["account.move"]
+        events = []
+
+        def check_state(move_self, *args, **kwargs):
+            events.append(("checks", bool(self._journal_locks())))
+            return check_state.original(move_self, *args, **kwargs)
+
+        def subscribe(move_self, partner_ids=None, *args, **kwargs):
+            if move_self._name == "account.move" and partner_ids:
+                events.append(("followers", bool(self._journal_locks())))
+            return subscribe.original(move_self, partner_ids, *args, **kwargs)
+
+        def number(move_self):
+            if move_self.state == "posted":
+                events.append(("number", bool(self._journal_locks())))
+            return number.original(move_self)
+
+        check_state.original = Move._get_violated_lock_dates
+        subscribe.original = Move.message_subscribe
+        number.original = Move._set_next_sequence
+        with (
+            trap_jobs() as trap,
+            patch.object(Move, "_get_violated_lock_dates", check_state),
+            patch.object(Move, "message_subscribe", subscribe),
+            patch.object(Move, "_set_next_sequence", number),
+        ):
+            self._enqueue(trap)
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
+        # Five subscriptions, three periods each: fifteen invoices posted at once.
+        self.assertEqual(len(self._invoices(self.subs)), 15)
+        self.assertEqual(
+            sorted(set(events)),
+            [("checks", False), ("followers", False), ("number", True)],
+        )
+        # Followers of their invoices, as the posting would have made them.
+        for move in self._invoices(self.subs):
+            self.assertIn(move.partner_id, move.message_partner_ids)
 
     def test_job_run_twice_bills_nothing_twice(self):
         with trap_jobs() as trap:
