@@ -7,10 +7,12 @@ or pause billing the due periods, a period re-invoiced, an accountant posting a
 draft), posting marks it to charge; the charging job charges it once committed."""
 
 import logging
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
 
 from .sepa_debit_batch_line import PENDING_STATES
@@ -21,19 +23,35 @@ _logger = logging.getLogger(__name__)
 # An invoice with a transaction in one of these states is being paid already: its
 # outcome is awaited before it is charged again.
 AWAITED_STATES = ("pending", "authorized")
-# The transactions whose outcome is awaited: pending, authorized, done but not yet
-# booked, or a charge created but not sent (a worker killed between the two).
-AWAITED_DOMAIN = [
-    "|",
-    "|",
-    ("state", "in", AWAITED_STATES),
-    "&",
-    ("state", "=", "done"),
-    ("is_post_processed", "=", False),
-    "&",
-    ("state", "=", "draft"),
-    ("recurring_invoice_id", "!=", False),
-]
+# How long a payment is awaited after its last change of state: the 4 days Odoo's
+# payment job keeps post-processing a transaction for. A transfer left pending, an
+# authorization never captured, is then no longer a payment under way: the invoice
+# is charged, debited or followed up again.
+AWAITED_DAYS = 4
+# How long a draft transaction is awaited: the customer sent to the provider's page
+# confirms within the hour, our own charge is sent right after its creation is
+# committed. Older, it was abandoned (or its worker killed before sending it).
+DRAFT_AWAITED_HOURS = 1
+
+
+def awaited_domain(now):
+    """The domain of the transactions whose outcome is awaited at ``now``: pending or
+    authorized within ``AWAITED_DAYS``, draft within ``DRAFT_AWAITED_HOURS``, and done
+    but not yet booked at any age (the money is taken: collected again, the customer
+    would pay twice; its booking is the accountant's to finish)."""
+    return [
+        "|",
+        "&",
+        ("state", "=", "done"),
+        ("is_post_processed", "=", False),
+        "|",
+        "&",
+        ("state", "in", AWAITED_STATES),
+        ("last_state_change", ">=", now - timedelta(days=AWAITED_DAYS)),
+        "&",
+        ("state", "=", "draft"),
+        ("last_state_change", ">=", now - timedelta(hours=DRAFT_AWAITED_HOURS)),
+    ]
 
 
 BATCH_SIZE = 100
@@ -58,6 +76,22 @@ class AccountMove(models.Model):
                 ).sudo()._trigger()
         return posted
 
+    def _recurring_charge_later(self):
+        """Mark these invoices to charge and wake the charging job, which charges
+        them once this transaction is committed."""
+        self.recurring_charge_due = True
+        # sudo: scheduling a job is the system's, not the user's, right.
+        self.env.ref("recurring_billing.ir_cron_charge_invoices").sudo()._trigger()
+
+    def _recurring_debit_pending(self):
+        """The invoices of ``self`` with a SEPA debit in a batch, which collects
+        them: neither charged to a card nor sent a link to pay beside it."""
+        return self.filtered(
+            lambda move: move.sepa_line_ids.filtered(
+                lambda line: line.state in PENDING_STATES
+            )
+        )
+
     def _recurring_to_charge(self):
         """The posted customer invoices of ``self`` with an amount due whose
         subscription is paid by a saved payment method."""
@@ -75,6 +109,7 @@ class AccountMove(models.Model):
         """Charge the invoices posted to charge and not charged yet, in batches
         committed outside of tests."""
         commit = may_commit(self.env)
+        self.env["payment.transaction"].sudo()._recurring_end_unsent_charges()
         due = self.search([("recurring_charge_due", "=", True)], order="id")
         done = 0
         for ids in split_every(batch_size, due.ids):
@@ -117,7 +152,7 @@ class AccountMove(models.Model):
 
     def _recurring_awaited_transactions(self):
         """The transactions of the invoices of ``self`` whose outcome is awaited
-        (``AWAITED_DOMAIN``): until it is known, such an invoice is neither charged
+        (``awaited_domain``): until it is known, such an invoice is neither charged
         to a saved payment method nor debited by SEPA, so that it is never
         collected twice."""
         # Transactions are the payment managers' records; whether one is awaited
@@ -125,7 +160,12 @@ class AccountMove(models.Model):
         return (
             self.env["payment.transaction"]
             .sudo()
-            .search([("invoice_ids", "in", self.ids), *AWAITED_DOMAIN])
+            .search(
+                [
+                    ("invoice_ids", "in", self.ids),
+                    *awaited_domain(fields.Datetime.now()),
+                ]
+            )
         )
 
     def _recurring_being_paid(self):
@@ -159,11 +199,7 @@ class AccountMove(models.Model):
         paying = invoices.filtered(lambda move: move.id in paid_ids)
         # An invoice switched from SEPA to a saved payment method while one of its
         # debits is in a batch is collected by that debit, not charged beside it.
-        debited = invoices.filtered(
-            lambda move: move.sepa_line_ids.filtered(
-                lambda line: line.state in PENDING_STATES
-            )
-        )
+        debited = invoices._recurring_debit_pending()
         free = invoices - held - charging - paying - debited
         free._recurring_settle_credits()
         free = free._recurring_to_charge()
@@ -177,17 +213,19 @@ class AccountMove(models.Model):
         return free - failed, held | paying
 
     def _recurring_settle_credits(self):
-        """Set what the subscriptions of these invoices hold to their customer's
-        credit against them, oldest first: their open credit notes, and the payments
-        of their charges no invoice uses any more (an invoice paid by its charge, then
-        reset to draft and posted again). A customer collected automatically pays
-        what is left, never the whole invoice beside an unused credit."""
+        """Set what the customers of these invoices hold as credit against them,
+        oldest first: the open credit notes of their subscriptions, then the
+        inbound payments of the customer not reconciled yet, of the same company,
+        receivable account and currency: the outstanding credits Odoo proposes on
+        the invoice (a transfer the customer made, the payment of a charge whose
+        invoice was reset to draft and posted again). A customer collected
+        automatically pays what is left, never the whole invoice beside an unused
+        credit."""
         invoices = self.filtered(
             lambda move: move.move_type == "out_invoice" and move.state == "posted"
         )
         if not invoices:
             return
-        subs = invoices.subscription_id
         receivable = [
             ("account_id.account_type", "=", "asset_receivable"),
             ("reconciled", "=", False),
@@ -196,52 +234,58 @@ class AccountMove(models.Model):
         Line = self.env["account.move.line"]
         credit_notes = Line.search(
             [
-                ("move_id.subscription_id", "in", subs.ids),
+                ("move_id.subscription_id", "in", invoices.subscription_id.ids),
                 ("move_id.move_type", "=", "out_refund"),
                 *receivable,
             ]
         )
-        # Payments are the accountants' records; which ones a charge of these
-        # subscriptions made decides what the customer has already paid.
+        # Payments are the accountants' records; what the customer paid and no
+        # invoice uses yet decides what is left to collect, whoever collects it.
         payments = (
             Line.sudo()
             .search(
                 [
+                    ("payment_id.payment_type", "=", "inbound"),
                     (
-                        "payment_id.payment_transaction_id.recurring_invoice_id"
-                        ".subscription_id",
+                        "partner_id.commercial_partner_id",
                         "in",
-                        subs.ids,
+                        invoices.commercial_partner_id.ids,
                     ),
+                    ("company_id", "in", invoices.company_id.ids),
                     ("balance", "<", 0),
                     *receivable,
                 ]
             )
             .with_env(self.env)
         )
-        if not credit_notes and not payments:
+        # A credit note credits its own subscription; a payment, its customer.
+        invoices._recurring_reconcile_with(
+            credit_notes, lambda line: line.move_id.subscription_id
+        )
+        invoices._recurring_reconcile_with(payments, lambda line: line.company_id)
+
+    def _recurring_reconcile_with(self, credits, owner):
+        """Reconcile the open receivable lines of these invoices with ``credits``
+        of the same ``owner`` (of a line), customer, account and currency."""
+        if not credits:
             return
-        owner = {
-            line: line.payment_id.payment_transaction_id.recurring_invoice_id.subscription_id
-            for line in payments.sudo()
-        }
-        lines = invoices.line_ids.filtered(
+        lines = self.line_ids.filtered(
             lambda line: (
                 line.account_id.account_type == "asset_receivable"
                 and not line.reconciled
             )
         )
-        for _key, group in (
-            (lines | credit_notes | payments)
+        for group in (
+            (lines | credits)
             .grouped(
                 lambda line: (
-                    owner.get(line) or line.move_id.subscription_id,
+                    owner(line),
                     line.partner_id.commercial_partner_id,
                     line.account_id,
                     line.currency_id,
                 )
             )
-            .items()
+            .values()
         ):
             if group.filtered(lambda line: line.balance < 0) and group.filtered(
                 lambda line: line.balance > 0
@@ -274,7 +318,10 @@ class AccountMove(models.Model):
             except pg_errors.UniqueViolation:
                 _logger.info("Invoice %s is charged by another worker", move.name)
                 raced |= move
-            except Exception as error:  # noqa: BLE001 - the other invoices go on
+            except (UserError, ValidationError) as error:
+                # Refused by the provider or the token: cannot be made. Any other
+                # error (a serialization failure, a lock timeout) is the database's,
+                # not the customer's: the run fails and the charge is made again.
                 _logger.info("Invoice %s not charged: %s", move.name, error)
                 refused[move] = error
         for move, error in refused.items():

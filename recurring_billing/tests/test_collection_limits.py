@@ -1,0 +1,218 @@
+"""How long a payment under way keeps an invoice from being collected, and what a
+failure of the collection is: a payment never answered holds nothing back for ever,
+a customer paying by hand is neither charged beside it nor charged what they paid,
+a failure of the database is not the customer's, a retry sent is never forgotten and
+a debit under way is not doubled by a link to pay."""
+
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+from psycopg2 import errors as pg_errors
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.recurring_billing.models.account_move_payment import (
+    AccountMove as PaymentMove,
+)
+from odoo.addons.recurring_billing.models.payment_transaction import (
+    PaymentTransaction,
+)
+from odoo.addons.recurring_billing.models.recurring_dunning import RecurringDunning
+
+from .sepa_common import SepaCommon
+from .test_collection_overlaps import DunningOverlapCommon
+
+# Basic is 30 a month, with the 15 % sales tax of the test company: 30 + 4.50.
+BASIC_TOTAL = 34.5
+
+
+class LimitsCommon(DunningOverlapCommon):
+    def _invoiced(self, simulated_state="done", day="2026-01-10 09:00"):
+        """Basic invoiced now on ``day`` (34.50) to a card ending charges in
+        ``simulated_state``, not charged yet."""
+        sub = self._token_subscription(simulated_state)
+        with freeze_time(day):
+            sub.action_invoice_now()
+        return sub, self._invoices(sub)
+
+    def _reminders(self, dunning):
+        return dunning.message_ids.filtered(
+            lambda m: m.message_type == "comment" and "failed" in (m.subject or "")
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentAwaitedNoLonger(LimitsCommon):
+    def test_transfer_left_pending_is_charged_after_four_days(self):
+        sub, invoice = self._invoiced()
+        with freeze_time("2026-01-10 09:00"):
+            # The customer chose to pay the 34.50 by wire transfer, and never did:
+            # the transaction stays pending until someone acts.
+            self._online_payment(invoice)
+        self._collect("2026-01-14 08:59")
+        self.assertFalse(self._charges(invoice))
+        # Four days on, it is no longer a payment under way: the card is charged.
+        self._collect("2026-01-14 09:01")
+        charge = self._charges(invoice)
+        self.assertEqual((charge.state, charge.amount), ("done", BASIC_TOTAL))
+        self.assertEqual(invoice.amount_residual, 0.0)
+
+    def test_charge_never_sent_is_ended_and_followed_up(self):
+        sub, invoice = self._invoiced()
+        # The run stops between committing the charge and sending it.
+        with patch.object(PaymentTransaction, "_recurring_send_charges", autospec=True):
+            self._collect("2026-01-10 09:00")
+        charge = self._charges(invoice)
+        self.assertEqual(charge.state, "draft")
+        self._collect("2026-01-11 09:00")
+        # Never sent, it is ended: the 34.50 is followed up like a charge that
+        # failed, and charged again on the first retry day (3 days later).
+        self.assertEqual(charge.state, "error")
+        self.assertIn("never sent", charge.state_message)
+        dunning = sub.dunning_id
+        self.assertEqual((dunning.state, dunning.amount_due), ("running", BASIC_TOTAL))
+        self._run_dunning("2026-01-14")
+        retry = self._charges(invoice) - charge
+        self.assertEqual((retry.state, retry.amount), ("done", BASIC_TOTAL))
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertEqual(dunning.state, "recovered")
+
+    def test_outcome_waits_four_days_at_most_for_a_retry_never_answered(self):
+        # 34.50 declined on 01-10, 01-13 and 01-15; the last retry, on 01-17,
+        # is never answered by the provider.
+        sub, invoice, _retry = self._last_retry_pending()
+        self._run_dunning("2026-01-21")
+        self.assertEqual(sub.state, "active")
+        self._run_dunning("2026-01-22")
+        self.assertEqual(sub.state, "cancelled")
+        credit = self._invoices(sub) - invoice
+        # Cancelled on 01-22: 01-23 .. 02-09 are 18 unused days of the 31 of the
+        # period: -30 x 18/31 = -17.42, tax -2.61: 20.03 credited, 14.47 left due.
+        self.assertEqual(credit.amount_total, 20.03)
+        self.assertEqual(invoice.amount_residual, 14.47)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerPaymentBesideACharge(LimitsCommon):
+    def test_customer_on_the_provider_page_is_not_charged_beside_it(self):
+        sub, invoice = self._invoiced()
+        with freeze_time("2026-01-10 09:00"):
+            # The customer clicks Pay: sent to the provider's page to confirm
+            # 34.50, a draft transaction the while.
+            self._online_payment(invoice, pending=False)
+        self._collect("2026-01-10 09:30")
+        # Charged now, the customer confirming would pay 69.00 for 34.50.
+        self.assertFalse(self._charges(invoice))
+        self.assertTrue(invoice.recurring_charge_due)
+        # An hour on the page unconfirmed: abandoned, the card is charged.
+        self._collect("2026-01-10 10:01")
+        charge = self._charges(invoice)
+        self.assertEqual((charge.state, charge.amount), ("done", BASIC_TOTAL))
+
+    def test_transfer_of_the_customer_not_matched_pays_the_next_invoice(self):
+        sub = self._token_subscription("done")
+        with freeze_time("2026-01-08"):
+            # The customer transfers 34.50 ahead; booked, matched to no invoice.
+            payment = self.env["account.payment"].create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.customer.id,
+                    "amount": BASIC_TOTAL,
+                    "currency_id": sub.currency_id.id,
+                    "journal_id": self.company_data["default_journal_bank"].id,
+                }
+            )
+            payment.action_post()
+        with freeze_time("2026-01-10"):
+            sub.action_invoice_now()
+        invoice = self._invoices(sub)
+        self._collect("2026-01-10")
+        # The 34.50 paid settles the invoice: charged beside it, the customer
+        # would pay 69.00 for 34.50.
+        self.assertFalse(self._charges(invoice))
+        self.assertEqual(invoice.amount_residual, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestChargeFailures(LimitsCommon):
+    def test_database_error_is_not_a_declined_charge(self):
+        sub, invoice = self._invoiced()
+        error = pg_errors.SerializationFailure("could not serialize access")
+        with (
+            freeze_time("2026-01-10 09:00"),
+            patch.object(
+                PaymentMove, "_recurring_charge_vals", autospec=True, side_effect=error
+            ),
+            self.assertRaises(pg_errors.SerializationFailure),
+        ):
+            invoice._recurring_charge_token()
+        # The database's failure, not the customer's: no follow-up telling the
+        # customer to pay 34.50; the invoice stays to charge, charged next run.
+        self.assertFalse(sub.dunning_id)
+        self.assertTrue(invoice.recurring_charge_due)
+        self._collect("2026-01-10 10:00")
+        charge = self._charges(invoice)
+        self.assertEqual((charge.state, charge.amount), ("done", BASIC_TOTAL))
+
+    def test_retry_sent_is_kept_when_its_step_fails(self):
+        sub, invoice = self._invoiced("error")
+        self._collect("2026-01-10 09:00")
+        refusal = UserError("The reminder could not be sent.")
+        with (
+            patch.object(
+                RecurringDunning, "_send_reminder", autospec=True, side_effect=refusal
+            ),
+            mute_logger("odoo.addons.recurring_billing.models.recurring_dunning"),
+        ):
+            self._run_dunning("2026-01-13")
+        # The retry of 34.50 went to the card before the step failed: it is in
+        # the books, and the next retry is another attempt, not the same sent
+        # again.
+        self.assertEqual(self._charges(invoice).mapped("recurring_attempt"), [1, 2])
+        self._run_dunning("2026-01-14")
+        self.assertEqual(self._charges(invoice).mapped("recurring_attempt"), [1, 2, 3])
+
+    def test_retry_of_a_run_stopped_is_charged_by_the_charging_job_once(self):
+        sub, invoice = self._invoiced("error")
+        self._collect("2026-01-10 09:00")
+        sub.payment_token_id.demo_simulated_state = "done"
+        # The follow-up's run stops once the retry is asked for, before charging.
+        with patch.object(PaymentMove, "_recurring_charge_token", autospec=True):
+            self._run_dunning("2026-01-13")
+        self.assertTrue(invoice.recurring_charge_due)
+        self._collect("2026-01-13 12:00")
+        self._collect("2026-01-13 13:00")
+        # One retry of the 34.50, which pays it.
+        self.assertEqual(self._charges(invoice).mapped("recurring_attempt"), [1, 2])
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertFalse(sub.dunning_id)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderBesideADebit(SepaCommon, LimitsCommon):
+    def test_no_link_to_pay_while_a_debit_collects_the_invoice(self):
+        sub, invoice = self._invoiced("error")
+        self._collect("2026-01-10 09:00")
+        dunning = sub.dunning_id
+        self.assertEqual(len(self._reminders(dunning)), 1)
+        with freeze_time("2026-01-11"):
+            # Back to SEPA: the 34.50 is put in a debit batch.
+            sub.write(
+                {
+                    "payment_method": "sepa",
+                    "payment_token_id": False,
+                    "mandate_id": self.mandate.id,
+                }
+            )
+            invoice.action_sepa_collect()
+        self.assertEqual(invoice.sepa_line_ids.amount, BASIC_TOTAL)
+        self._run_dunning("2026-01-13")
+        # A link to pay online now, and the customer paying would be debited the
+        # 34.50 too: no reminder while the debit collects it.
+        self.assertEqual(dunning.step, 1)
+        self.assertEqual(len(self._reminders(dunning)), 1)
+        self.assertEqual(date(2026, 1, 13), dunning.date_last_step)
