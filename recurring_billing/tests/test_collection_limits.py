@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from psycopg2 import errors as pg_errors
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.recurring_billing.models.account_move_payment import (
@@ -22,6 +22,7 @@ from odoo.addons.recurring_billing.models.payment_transaction import (
 )
 from odoo.addons.recurring_billing.models.recurring_dunning import RecurringDunning
 
+from .payment_common import START
 from .sepa_common import SepaCommon
 from .test_collection_overlaps import DunningOverlapCommon
 
@@ -216,3 +217,26 @@ class TestReminderBesideADebit(SepaCommon, LimitsCommon):
         self.assertEqual(dunning.step, 1)
         self.assertEqual(len(self._reminders(dunning)), 1)
         self.assertEqual(date(2026, 1, 13), dunning.date_last_step)
+
+
+@tagged("post_install", "-at_install")
+class TestDebitSelectionRights(SepaCommon, LimitsCommon):
+    def test_subscription_manager_reading_the_books_selects_invoices(self):
+        # A subscription manager with read-only accounting (an auditor's rights:
+        # invoices, not payment transactions) prepares the month's debits.
+        user = new_test_user(
+            self.env,
+            login="sepa_preparer",
+            groups="recurring_billing.group_manager,account.group_account_readonly",
+            company_id=self.company.id,
+        )
+        with freeze_time("2026-01-10"):
+            sub = self._active(self.plan_basic, START, payment_method="sepa")
+            sub.action_invoice_now()
+            invoice = self._invoices(sub)
+            batch = self._batch(date(2026, 1, 31)).with_user(user)
+            batch.action_select_invoices()
+        # Whether the invoice is being paid is the system's to know: its 34.50 is
+        # selected, not refused for rights on payments the user has no use for.
+        self.assertEqual(batch.line_ids.invoice_id, invoice)
+        self.assertEqual(batch.line_ids.amount, BASIC_TOTAL)
