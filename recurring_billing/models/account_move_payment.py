@@ -23,33 +23,32 @@ _logger = logging.getLogger(__name__)
 # An invoice with a transaction in one of these states is being paid already: its
 # outcome is awaited before it is charged again.
 AWAITED_STATES = ("pending", "authorized")
-# How long a payment is awaited after its last change of state: the 4 days Odoo's
-# payment job keeps post-processing a transaction for. A transfer left pending, an
-# authorization never captured, is then no longer a payment under way: the invoice
-# is charged, debited or followed up again.
-AWAITED_DAYS = 4
-# How long a draft transaction is awaited: the customer sent to the provider's page
-# confirms within the hour, our own charge is sent right after its creation is
-# committed. Older, it was abandoned (or its worker killed before sending it).
+# How long a customer's draft transaction is awaited: sent to the provider's page,
+# the customer confirms within the hour; older, it was abandoned.
 DRAFT_AWAITED_HOURS = 1
 
 
 def awaited_domain(now):
-    """The domain of the transactions whose outcome is awaited at ``now``: pending or
-    authorized within ``AWAITED_DAYS``, draft within ``DRAFT_AWAITED_HOURS``, and done
-    but not yet booked at any age (the money is taken: collected again, the customer
-    would pay twice; its booking is the accountant's to finish)."""
+    """The domain of the transactions whose outcome is awaited at ``now``.
+
+    Pending or authorized at any age: a transfer or a debit run by a provider takes
+    days, an authorization may still be captured; collected again meanwhile, the
+    customer would pay twice. Done but not yet booked at any age: the money is
+    taken. A draft charge of ours at any age: its run may have sent it before it
+    stopped, and only the provider knows. A customer's draft within
+    ``DRAFT_AWAITED_HOURS``. An invoice held back by a payment that never ends is
+    the accountant's to settle (see the charging rules in BILLING.md)."""
     return [
         "|",
+        "|",
+        ("state", "in", AWAITED_STATES),
         "&",
         ("state", "=", "done"),
         ("is_post_processed", "=", False),
-        "|",
-        "&",
-        ("state", "in", AWAITED_STATES),
-        ("last_state_change", ">=", now - timedelta(days=AWAITED_DAYS)),
         "&",
         ("state", "=", "draft"),
+        "|",
+        ("recurring_invoice_id", "!=", False),
         ("last_state_change", ">=", now - timedelta(hours=DRAFT_AWAITED_HOURS)),
     ]
 
@@ -109,7 +108,6 @@ class AccountMove(models.Model):
         """Charge the invoices posted to charge and not charged yet, in batches
         committed outside of tests."""
         commit = may_commit(self.env)
-        self.env["payment.transaction"].sudo()._recurring_end_unsent_charges()
         due = self.search([("recurring_charge_due", "=", True)], order="id")
         done = 0
         for ids in split_every(batch_size, due.ids):
@@ -243,6 +241,13 @@ class AccountMove(models.Model):
                 # error (a serialization failure, a lock timeout) is the database's,
                 # not the customer's: the run fails and the charge is made again.
                 _logger.info("Invoice %s not charged: %s", move.name, error)
+                refused[move] = error
+            except pg_errors.Error:
+                raise
+            except Exception as error:  # noqa: BLE001
+                # A provider's module failing on this invoice alone: followed up
+                # like a refusal, so that it does not stop every charge after it.
+                _logger.warning("Invoice %s not charged: %s", move.name, error)
                 refused[move] = error
         for move, error in refused.items():
             move._recurring_payment_failed(

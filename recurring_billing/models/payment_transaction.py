@@ -4,14 +4,12 @@ the validation that saves a customer's payment method for a subscription."""
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
 
 from markupsafe import escape
 
 from odoo import SUPERUSER_ID, Command, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .account_move_payment import DRAFT_AWAITED_HOURS
 from .tools import selection_label
 
 _logger = logging.getLogger(__name__)
@@ -218,30 +216,6 @@ class PaymentTransaction(models.Model):
             or (self.state == "cancel" and not self.recurring_token_offered)
             or (self.state in ("cancel", "error") and not self.token_id.active)
         )
-
-    def _recurring_end_unsent_charges(self):
-        """End the charges created but never sent (their run stopped between the
-        two), older than ``DRAFT_AWAITED_HOURS``: no longer awaited, they would
-        keep their invoice from being charged or followed up. Each ends in error,
-        and its invoice is followed up as an automatic payment that failed, tried
-        again on the dunning policy's days."""
-        limit = fields.Datetime.now() - timedelta(hours=DRAFT_AWAITED_HOURS)
-        unsent = self.search(
-            [
-                ("recurring_invoice_id", "!=", False),
-                ("state", "=", "draft"),
-                ("last_state_change", "<", limit),
-            ]
-        )
-        for tx in unsent:
-            _logger.info("Charge %s was never sent: ended", tx.reference)
-            tx._set_error(
-                self.env._(
-                    "The charge was never sent to the payment provider: its run "
-                    "stopped before."
-                )
-            )
-        unsent._post_process()
 
     def _recurring_release_token(self):
         """A validation whose card is refused in the end

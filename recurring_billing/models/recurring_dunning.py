@@ -17,7 +17,6 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from ..engine.dunning import OUTCOMES, Policy, step_due
-from .account_move_payment import AWAITED_DAYS
 from .tools import may_commit
 
 _logger = logging.getLogger(__name__)
@@ -331,16 +330,11 @@ class RecurringDunning(models.Model):
     def _waits_for_payment(self, today):
         """Whether the outcome waits, checked daily: for a SEPA debit to be
         presented again, or for the outcome of a payment of the open invoices
-        under way (a retry charge the provider has not answered yet), at most
-        ``AWAITED_DAYS`` after the last step. Cancelled meanwhile, the customer
-        would be credited the unused days and charged them too; never answered,
-        the payment would hold the outcome back for ever."""
+        under way (a retry charge the provider has not answered yet). Cancelled
+        meanwhile, the customer would be credited the unused days and charged them
+        too."""
         invoices = self._open_invoices()
-        last = self.date_last_step or self.date_failure
-        if (
-            today <= last + timedelta(days=AWAITED_DAYS)
-            and invoices._recurring_being_paid()
-        ):
+        if invoices._recurring_being_paid():
             return True
         return (
             self.retry_allowed

@@ -1,8 +1,9 @@
 """How long a payment under way keeps an invoice from being collected, and what a
-failure of the collection is: a payment never answered holds nothing back for ever,
-a customer paying by hand is neither charged beside it nor charged what they paid,
-a failure of the database is not the customer's, a retry sent is never forgotten and
-a debit under way is not doubled by a link to pay."""
+failure of the collection is: a payment under way holds the invoice back while it is
+under way (a customer's draft one an hour only), a customer paying by hand is neither
+charged beside it nor charged what they paid, a failure of the database is not the
+customer's, a retry sent is never forgotten and a debit under way is not doubled by a
+link to pay."""
 
 from datetime import date
 from unittest.mock import patch
@@ -46,54 +47,46 @@ class LimitsCommon(DunningOverlapCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPaymentAwaitedNoLonger(LimitsCommon):
-    def test_transfer_left_pending_is_charged_after_four_days(self):
+class TestPaymentStillUnderWay(LimitsCommon):
+    def test_transfer_left_pending_is_not_charged_beside_it(self):
         sub, invoice = self._invoiced()
         with freeze_time("2026-01-10 09:00"):
-            # The customer chose to pay the 34.50 by wire transfer, and never did:
-            # the transaction stays pending until someone acts.
+            # The customer chose to pay the 34.50 by wire transfer: the transaction
+            # stays pending until the money arrives, which may take days.
             self._online_payment(invoice)
-        self._collect("2026-01-14 08:59")
+        # Two weeks on, still pending: charged now, the customer whose transfer
+        # then arrives would pay 69.00 for 34.50. The invoice stays to charge,
+        # should the transfer be cancelled.
+        self._collect("2026-01-24 09:00")
         self.assertFalse(self._charges(invoice))
-        # Four days on, it is no longer a payment under way: the card is charged.
-        self._collect("2026-01-14 09:01")
-        charge = self._charges(invoice)
-        self.assertEqual((charge.state, charge.amount), ("done", BASIC_TOTAL))
-        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertTrue(invoice.recurring_charge_due)
+        self.assertEqual(invoice.amount_residual, BASIC_TOTAL)
 
-    def test_charge_never_sent_is_ended_and_followed_up(self):
+    def test_charge_whose_run_stopped_before_sending_is_not_charged_again(self):
         sub, invoice = self._invoiced()
-        # The run stops between committing the charge and sending it.
+        # The run stops between committing the charge and sending it, or after
+        # sending it and before recording the answer: only the provider knows.
         with patch.object(PaymentTransaction, "_recurring_send_charges", autospec=True):
             self._collect("2026-01-10 09:00")
         charge = self._charges(invoice)
         self.assertEqual(charge.state, "draft")
         self._collect("2026-01-11 09:00")
-        # Never sent, it is ended: the 34.50 is followed up like a charge that
-        # failed, and charged again on the first retry day (3 days later).
-        self.assertEqual(charge.state, "error")
-        self.assertIn("never sent", charge.state_message)
-        dunning = sub.dunning_id
-        self.assertEqual((dunning.state, dunning.amount_due), ("running", BASIC_TOTAL))
-        self._run_dunning("2026-01-14")
-        retry = self._charges(invoice) - charge
-        self.assertEqual((retry.state, retry.amount), ("done", BASIC_TOTAL))
-        self.assertEqual(invoice.amount_residual, 0.0)
-        self.assertEqual(dunning.state, "recovered")
+        # A second charge of 34.50 would be paid twice if the first one went
+        # through: the draft one is still awaited, and nothing else is charged.
+        self.assertEqual(self._charges(invoice), charge)
+        self.assertEqual(charge.state, "draft")
+        self.assertFalse(sub.dunning_id)
 
-    def test_outcome_waits_four_days_at_most_for_a_retry_never_answered(self):
+    def test_outcome_waits_for_a_retry_never_answered(self):
         # 34.50 declined on 01-10, 01-13 and 01-15; the last retry, on 01-17,
         # is never answered by the provider.
         sub, invoice, _retry = self._last_retry_pending()
-        self._run_dunning("2026-01-21")
+        self._run_dunning("2026-02-05")
+        # Cancelled now, 4 unused days would be credited (-30 x 4/31 = -3.87, tax
+        # -0.58: 4.45) while the pending retry may still take the 34.50.
         self.assertEqual(sub.state, "active")
-        self._run_dunning("2026-01-22")
-        self.assertEqual(sub.state, "cancelled")
-        credit = self._invoices(sub) - invoice
-        # Cancelled on 01-22: 01-23 .. 02-09 are 18 unused days of the 31 of the
-        # period: -30 x 18/31 = -17.42, tax -2.61: 20.03 credited, 14.47 left due.
-        self.assertEqual(credit.amount_total, 20.03)
-        self.assertEqual(invoice.amount_residual, 14.47)
+        self.assertEqual(self._invoices(sub), invoice)
+        self.assertEqual(invoice.amount_residual, BASIC_TOTAL)
 
 
 @tagged("post_install", "-at_install")
@@ -157,6 +150,35 @@ class TestChargeFailures(LimitsCommon):
         self.assertTrue(invoice.recurring_charge_due)
         self._collect("2026-01-10 10:00")
         charge = self._charges(invoice)
+        self.assertEqual((charge.state, charge.amount), ("done", BASIC_TOTAL))
+
+    def test_provider_module_failing_on_one_invoice_is_followed_up(self):
+        first_sub, first = self._invoiced()
+        second_sub, second = self._invoiced()
+        failing = first.id
+
+        def charge_vals(move, attempt):
+            if move.id == failing:
+                raise KeyError("acquirer_reference")
+            return original(move, attempt)
+
+        original = PaymentMove._recurring_charge_vals
+        with (
+            freeze_time("2026-01-10 09:00"),
+            patch.object(
+                PaymentMove,
+                "_recurring_charge_vals",
+                autospec=True,
+                side_effect=charge_vals,
+            ),
+            mute_logger("odoo.addons.recurring_billing.models.account_move_payment"),
+        ):
+            (first | second)._recurring_charge_token()
+        # The first invoice's 34.50 is followed up, not tried again every run
+        # before the others; the second is charged its 34.50 all the same.
+        self.assertFalse(first.recurring_charge_due)
+        self.assertEqual(first_sub.dunning_id.amount_due, BASIC_TOTAL)
+        charge = self._charges(second)
         self.assertEqual((charge.state, charge.amount), ("done", BASIC_TOTAL))
 
     def test_retry_sent_is_kept_when_its_step_fails(self):
