@@ -33,5 +33,6 @@ from . import sepa_mandate_collection
 from . import sepa_mandate_customer
 from . import sepa_debit_batch_reconcile
 from . import account_move_payment
+from . import account_move_credits
 from . import payment_transaction
 from . import recurring_dunning

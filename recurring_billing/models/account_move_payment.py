@@ -7,10 +7,12 @@ or pause billing the due periods, a period re-invoiced, an accountant posting a
 draft), posting marks it to charge; the charging job charges it once committed."""
 
 import logging
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
 
 from .sepa_debit_batch_line import PENDING_STATES
@@ -21,19 +23,34 @@ _logger = logging.getLogger(__name__)
 # An invoice with a transaction in one of these states is being paid already: its
 # outcome is awaited before it is charged again.
 AWAITED_STATES = ("pending", "authorized")
-# The transactions whose outcome is awaited: pending, authorized, done but not yet
-# booked, or a charge created but not sent (a worker killed between the two).
-AWAITED_DOMAIN = [
-    "|",
-    "|",
-    ("state", "in", AWAITED_STATES),
-    "&",
-    ("state", "=", "done"),
-    ("is_post_processed", "=", False),
-    "&",
-    ("state", "=", "draft"),
-    ("recurring_invoice_id", "!=", False),
-]
+# How long a customer's draft transaction is awaited: sent to the provider's page,
+# the customer confirms within the hour; older, it was abandoned.
+DRAFT_AWAITED_HOURS = 1
+
+
+def awaited_domain(now):
+    """The domain of the transactions whose outcome is awaited at ``now``.
+
+    Pending or authorized at any age: a transfer or a debit run by a provider takes
+    days, an authorization may still be captured; collected again meanwhile, the
+    customer would pay twice. Done but not yet booked at any age: the money is
+    taken. A draft charge of ours at any age: its run may have sent it before it
+    stopped, and only the provider knows. A customer's draft within
+    ``DRAFT_AWAITED_HOURS``. An invoice held back by a payment that never ends is
+    the accountant's to settle (see the charging rules in BILLING.md)."""
+    return [
+        "|",
+        "|",
+        ("state", "in", AWAITED_STATES),
+        "&",
+        ("state", "=", "done"),
+        ("is_post_processed", "=", False),
+        "&",
+        ("state", "=", "draft"),
+        "|",
+        ("recurring_invoice_id", "!=", False),
+        ("last_state_change", ">=", now - timedelta(hours=DRAFT_AWAITED_HOURS)),
+    ]
 
 
 BATCH_SIZE = 100
@@ -57,6 +74,22 @@ class AccountMove(models.Model):
                     "recurring_billing.ir_cron_charge_invoices"
                 ).sudo()._trigger()
         return posted
+
+    def _recurring_charge_later(self):
+        """Mark these invoices to charge and wake the charging job, which charges
+        them once this transaction is committed."""
+        self.recurring_charge_due = True
+        # sudo: scheduling a job is the system's, not the user's, right.
+        self.env.ref("recurring_billing.ir_cron_charge_invoices").sudo()._trigger()
+
+    def _recurring_debit_pending(self):
+        """The invoices of ``self`` with a SEPA debit in a batch, which collects
+        them: neither charged to a card nor sent a link to pay beside it."""
+        return self.filtered(
+            lambda move: move.sepa_line_ids.filtered(
+                lambda line: line.state in PENDING_STATES
+            )
+        )
 
     def _recurring_to_charge(self):
         """The posted customer invoices of ``self`` with an amount due whose
@@ -117,7 +150,7 @@ class AccountMove(models.Model):
 
     def _recurring_awaited_transactions(self):
         """The transactions of the invoices of ``self`` whose outcome is awaited
-        (``AWAITED_DOMAIN``): until it is known, such an invoice is neither charged
+        (``awaited_domain``): until it is known, such an invoice is neither charged
         to a saved payment method nor debited by SEPA, so that it is never
         collected twice."""
         # Transactions are the payment managers' records; whether one is awaited
@@ -125,7 +158,12 @@ class AccountMove(models.Model):
         return (
             self.env["payment.transaction"]
             .sudo()
-            .search([("invoice_ids", "in", self.ids), *AWAITED_DOMAIN])
+            .search(
+                [
+                    ("invoice_ids", "in", self.ids),
+                    *awaited_domain(fields.Datetime.now()),
+                ]
+            )
         )
 
     def _recurring_being_paid(self):
@@ -159,11 +197,7 @@ class AccountMove(models.Model):
         paying = invoices.filtered(lambda move: move.id in paid_ids)
         # An invoice switched from SEPA to a saved payment method while one of its
         # debits is in a batch is collected by that debit, not charged beside it.
-        debited = invoices.filtered(
-            lambda move: move.sepa_line_ids.filtered(
-                lambda line: line.state in PENDING_STATES
-            )
-        )
+        debited = invoices._recurring_debit_pending()
         free = invoices - held - charging - paying - debited
         free._recurring_settle_credits()
         free = free._recurring_to_charge()
@@ -175,78 +209,6 @@ class AccountMove(models.Model):
         for error, moves in failed.grouped(lambda move: errors[move]).items():
             self.env["recurring.dunning"]._start(moves, error, retry_allowed=False)
         return free - failed, held | paying
-
-    def _recurring_settle_credits(self):
-        """Set what the subscriptions of these invoices hold to their customer's
-        credit against them, oldest first: their open credit notes, and the payments
-        of their charges no invoice uses any more (an invoice paid by its charge, then
-        reset to draft and posted again). A customer collected automatically pays
-        what is left, never the whole invoice beside an unused credit."""
-        invoices = self.filtered(
-            lambda move: move.move_type == "out_invoice" and move.state == "posted"
-        )
-        if not invoices:
-            return
-        subs = invoices.subscription_id
-        receivable = [
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("parent_state", "=", "posted"),
-        ]
-        Line = self.env["account.move.line"]
-        credit_notes = Line.search(
-            [
-                ("move_id.subscription_id", "in", subs.ids),
-                ("move_id.move_type", "=", "out_refund"),
-                *receivable,
-            ]
-        )
-        # Payments are the accountants' records; which ones a charge of these
-        # subscriptions made decides what the customer has already paid.
-        payments = (
-            Line.sudo()
-            .search(
-                [
-                    (
-                        "payment_id.payment_transaction_id.recurring_invoice_id"
-                        ".subscription_id",
-                        "in",
-                        subs.ids,
-                    ),
-                    ("balance", "<", 0),
-                    *receivable,
-                ]
-            )
-            .with_env(self.env)
-        )
-        if not credit_notes and not payments:
-            return
-        owner = {
-            line: line.payment_id.payment_transaction_id.recurring_invoice_id.subscription_id
-            for line in payments.sudo()
-        }
-        lines = invoices.line_ids.filtered(
-            lambda line: (
-                line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
-            )
-        )
-        for _key, group in (
-            (lines | credit_notes | payments)
-            .grouped(
-                lambda line: (
-                    owner.get(line) or line.move_id.subscription_id,
-                    line.partner_id.commercial_partner_id,
-                    line.account_id,
-                    line.currency_id,
-                )
-            )
-            .items()
-        ):
-            if group.filtered(lambda line: line.balance < 0) and group.filtered(
-                lambda line: line.balance > 0
-            ):
-                group.reconcile()
 
     def _recurring_create_charges(self):
         """The draft transactions charging the invoices of ``self``, each on its own
@@ -274,8 +236,18 @@ class AccountMove(models.Model):
             except pg_errors.UniqueViolation:
                 _logger.info("Invoice %s is charged by another worker", move.name)
                 raced |= move
-            except Exception as error:  # noqa: BLE001 - the other invoices go on
+            except (UserError, ValidationError) as error:
+                # Refused by the provider or the token: cannot be made. Any other
+                # error (a serialization failure, a lock timeout) is the database's,
+                # not the customer's: the run fails and the charge is made again.
                 _logger.info("Invoice %s not charged: %s", move.name, error)
+                refused[move] = error
+            except pg_errors.Error:
+                raise
+            except Exception as error:  # noqa: BLE001
+                # A provider's module failing on this invoice alone: followed up
+                # like a refusal, so that it does not stop every charge after it.
+                _logger.warning("Invoice %s not charged: %s", move.name, error)
                 refused[move] = error
         for move, error in refused.items():
             move._recurring_payment_failed(

@@ -5,7 +5,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sepa_calendar import collection_date
-from .account_move_payment import AWAITED_DOMAIN
 from .sepa_debit_batch_line import PENDING_STATES
 
 _logger = logging.getLogger(__name__)
@@ -20,7 +19,9 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     def _sepa_eligible_domain(self, company):
-        """Open customer invoices in EUR of ``company`` that may be debited."""
+        """Open customer invoices in EUR of ``company`` that may be debited, but
+        for a payment under way, which ``_sepa_settled`` leaves out: transactions
+        are not every user's to search."""
         return [
             ("company_id", "=", company.id),
             ("move_type", "=", "out_invoice"),
@@ -41,9 +42,6 @@ class AccountMove(models.Model):
                 "not any",
                 [("state", "in", PENDING_STATES)],
             ),
-            # Being paid (a card charge or an online payment awaited): debited
-            # beside it, the customer would pay twice.
-            ("transaction_ids", "not any", AWAITED_DOMAIN),
         ]
 
     def _sepa_settled(self):
@@ -132,6 +130,9 @@ class AccountMove(models.Model):
                     ("invoice_date_due", "<=", horizon),
                 ]
             )
+        # Being paid (a card charge or an online payment awaited): told a debit
+        # date, the customer would expect to pay twice.
+        todo -= todo._recurring_being_paid()
         batch = todo[:CRON_BATCH_SIZE]
         for invoice in batch:
             days = invoice.company_id.sepa_prenotification_days

@@ -178,8 +178,8 @@ class PaymentTransaction(models.Model):
             lambda tx: (
                 tx.recurring_subscription_id
                 and tx.operation == "validation"
-                and tx.state in ("cancel", "error")
                 and tx.token_id
+                and tx._recurring_card_refused()
             )
         )._recurring_release_token()
         return result
@@ -205,9 +205,21 @@ class PaymentTransaction(models.Model):
                     )
                 )
 
+    def _recurring_card_refused(self):
+        """Whether this validation says its card may not be charged: it failed, it
+        was cancelled before the provider ever authorized it, or the provider
+        deleted the card. An authorization voided is how a card check releases the
+        amount it held (a manual capture): the card stays good."""
+        self.ensure_one()
+        return (
+            self.state == "error"
+            or (self.state == "cancel" and not self.recurring_token_offered)
+            or (self.state in ("cancel", "error") and not self.token_id.active)
+        )
+
     def _recurring_release_token(self):
-        """A validation confirmed, then cancelled or failed in the end (its
-        authorization voided): the payment method it saved no longer collects the
+        """A validation whose card is refused in the end
+        (``_recurring_card_refused``): the payment method it saved no longer collects the
         subscription, which is paid by hand until the customer saves another one."""
         for tx in self:
             sub = tx.recurring_subscription_id

@@ -232,7 +232,9 @@ class RecurringDunning(models.Model):
         template = self.env.ref("recurring_billing.mail_template_dunning_reminder")
         for dunning in self:
             invoices = dunning._open_invoices()
-            if not invoices:
+            # A debit in a batch collects the invoice: a link to pay it online
+            # would have the customer pay it twice.
+            if not invoices or invoices._recurring_debit_pending():
                 continue
             # The access tokens of the pay links are made before the mail renders.
             for invoice in invoices:
@@ -249,54 +251,88 @@ class RecurringDunning(models.Model):
         today = fields.Date.context_today(self)
         due = self.search([("state", "=", "running"), ("date_next_step", "<=", today)])
         done = 0
+        commit = may_commit(self.env)
         for batch in split_every(batch_size, due.ids, self.browse):
-            for dunning in batch:
-                try:
-                    with self.env.cr.savepoint():
-                        dunning._take_step(today)
-                except (UserError, psycopg2.Error):
-                    _logger.exception("Payment follow-up %s not advanced", dunning.id)
+            retries = batch._each_step(lambda dunning: dunning._take_step(today))
+            charging = self.env["account.move"].union(*retries.values())
+            if charging:
+                # A retry is charged as every charge is, once the step asking for
+                # it is committed: sent inside the step's savepoint, a charge the
+                # rollback of a failing step forgets would be sent again.
+                if commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                charging._recurring_charge_token(commit=commit)
+                self.browse(
+                    [dunning.id for dunning, invoices in retries.items() if invoices]
+                )._each_step(lambda dunning: dunning._end_step(today))
             done += len(batch)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
-            if may_commit(self.env):
+            if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
 
+    def _each_step(self, step):
+        """Run ``step`` for each follow-up of ``self`` in its own savepoint, a
+        failing one logged and left for the next run; returns what each one
+        answered."""
+        answers = {}
+        for dunning in self:
+            try:
+                with self.env.cr.savepoint():
+                    answers[dunning] = step(dunning)
+            except (UserError, psycopg2.Error):
+                _logger.exception("Payment follow-up %s not advanced", dunning.id)
+        return answers
+
     def _take_step(self, today):
-        """Retry, remind, and after the last day apply the outcome.
+        """Retry, remind, and after the last day apply the outcome; returns the
+        invoices of a retry to charge first, after which ``_end_step`` ends the
+        step (the follow-up closed if the retry paid).
 
         A SEPA debit returned for insufficient funds is presented again by the debit
         batches, after its pre-notification: the outcome waits for that presentation
         (checked daily) until its return says it will not be presented again.
         """
         self.ensure_one()
+        retry = self.env["account.move"]
         if self._close_if_settled():
-            return
+            return retry
         policy = self._policy()
         if self.step < len(policy.days):
             if not step_due(
                 policy, self.date_failure, self.step, today, self.date_last_step or None
             ):
-                return
+                return retry
             if self.retry_allowed:
-                self._retry_payment()
-                if self._close_if_settled():
-                    return
+                retry = self._retry_payment()
+                if retry:
+                    return retry
+        self._end_step(today)
+        return retry
+
+    def _end_step(self, today):
+        """The step of ``today`` once its retry, if any, is charged: the next
+        reminder, or after the last day the outcome."""
+        self.ensure_one()
+        if self._close_if_settled():
+            return
+        policy = self._policy()
+        if self.step < len(policy.days):
             self.write({"step": self.step + 1, "date_last_step": today})
             if self.step < len(policy.days):
                 self.date_next_step = policy.step_date(self.date_failure, self.step)
                 self._send_reminder()
                 return
-        if self._waits_for_payment():
+        if self._waits_for_payment(today):
             self.date_next_step = today + timedelta(days=1)
             return
         self._apply_outcome()
 
-    def _waits_for_payment(self):
+    def _waits_for_payment(self, today):
         """Whether the outcome waits, checked daily: for a SEPA debit to be
         presented again, or for the outcome of a payment of the open invoices
         under way (a retry charge the provider has not answered yet). Cancelled
-        meanwhile, the customer would be credited the unused days and charged
-        them too."""
+        meanwhile, the customer would be credited the unused days and charged them
+        too."""
         invoices = self._open_invoices()
         if invoices._recurring_being_paid():
             return True
@@ -307,12 +343,15 @@ class RecurringDunning(models.Model):
         )
 
     def _retry_payment(self):
-        """Charge the saved payment method again; a SEPA invoice is presented again
-        by the debit batches on the retry date its return set."""
-        sub = self.subscription_id
+        """The open invoices to charge again to the saved payment method, marked
+        to charge (the charging job charges them if this run stops before); a SEPA
+        invoice is presented again by the debit batches on the retry date its
+        return set."""
         invoices = self._open_invoices()
-        if sub.payment_method == "token" and invoices:
-            invoices._recurring_charge_token()
+        if self.subscription_id.payment_method != "token" or not invoices:
+            return invoices.browse()
+        invoices._recurring_charge_later()
+        return invoices
 
     def _close_if_settled(self):
         """End the follow-up when nothing is left to pay; True if it ended."""

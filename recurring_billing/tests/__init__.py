@@ -55,3 +55,4 @@ from . import test_change_wizard_preview
 from . import test_portal_payment_token
 from . import test_payment_token_switch
 from . import test_collection_overlaps
+from . import test_collection_limits

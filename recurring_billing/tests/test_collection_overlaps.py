@@ -23,9 +23,10 @@ BASIC_TOTAL = 34.5
 
 
 class OverlapCommon(PaymentTokenCommon):
-    def _online_payment(self, invoice):
+    def _online_payment(self, invoice, pending=True):
         """The customer pays ``invoice`` online from its portal page; the provider
-        has not answered yet."""
+        has not answered yet (``pending``), or the customer is still on its page
+        (draft)."""
         tx = (
             self.env["payment.transaction"]
             .sudo()
@@ -42,7 +43,8 @@ class OverlapCommon(PaymentTokenCommon):
                 }
             )
         )
-        tx._set_pending()
+        if pending:
+            tx._set_pending()
         return tx
 
     def _answer(self, tx, state):
@@ -184,8 +186,10 @@ class TestChargeBesideAPayment(OverlapCommon):
         self.assertTrue(dunning.retry_allowed)
 
 
-@tagged("post_install", "-at_install")
-class TestDunningOutcomeBesideARetry(OverlapCommon):
+class DunningOverlapCommon(OverlapCommon):
+    """Retries on days 3, 5 and 7 after a failure, then the subscription is
+    cancelled."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -211,6 +215,9 @@ class TestDunningOutcomeBesideARetry(OverlapCommon):
         self.assertEqual((retry.recurring_attempt, retry.state), (4, "pending"))
         return sub, invoice, retry
 
+
+@tagged("post_install", "-at_install")
+class TestDunningOutcomeBesideARetry(DunningOverlapCommon):
     def test_cancel_waits_for_the_last_retry_that_then_pays(self):
         sub, invoice, retry = self._last_retry_pending()
         dunning = sub.dunning_id

@@ -57,7 +57,8 @@ class TestPaymentTokenCharge(PaymentTokenCommon):
         self.assertEqual(invoice.amount_residual, BASIC_TOTAL)
         # The next run of the job, and a direct call, wait for the provider's answer.
         self._run_cron("2026-01-11")
-        self.assertFalse(invoice._recurring_charge_token())
+        with freeze_time("2026-01-11"):
+            self.assertFalse(invoice._recurring_charge_token())
         self.assertEqual(self._charges(invoice), tx)
 
     def test_failed_charge_leaves_the_invoice_open_and_says_why(self):

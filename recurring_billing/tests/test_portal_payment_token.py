@@ -107,15 +107,37 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
         landing = self.url_open(tx.landing_route)
         self.assertIn("Your payment method was not saved", landing.text)
 
-    def test_validation_authorized_then_voided_stops_collecting_with_its_card(self):
-        # The provider authorizes the card check, then voids it: the card was not
-        # confirmed in the end, and must not be charged the next 34.50.
+    def _validation_authorized(self):
+        """A new card saved on the portal for sub_a, its check authorized by a
+        provider that captures by hand: the card collects the subscription."""
         self.provider.capture_manually = True
         self._login("portal_a")
         tx = self._save_new_card(self.sub_a)
         self.assertEqual(tx.state, "authorized")
         self.assertEqual(self.sub_a.payment_token_id, tx.token_id)
+        return tx
+
+    def test_validation_authorized_then_voided_keeps_collecting_with_its_card(self):
+        # Voiding the authorized check is how the provider releases the amount it
+        # held: the card was confirmed and is charged the next 34.50 as chosen.
+        tx = self._validation_authorized()
         tx._set_canceled("Authorization voided.")
+        tx._post_process()
+        self.assertRecordValues(
+            self.sub_a,
+            [{"payment_method": "token", "payment_token_id": tx.token_id.id}],
+        )
+        self.assertFalse(
+            self.sub_a.message_ids.filtered(
+                lambda m: "no longer charged to" in (m.body or "")
+            )
+        )
+
+    def test_validation_authorized_then_failed_stops_collecting_with_its_card(self):
+        # The provider authorizes the card check, then fails it: the card was not
+        # confirmed in the end, and must not be charged the next 34.50.
+        tx = self._validation_authorized()
+        tx._set_error("Card reported stolen.")
         tx._post_process()
         self.assertRecordValues(
             self.sub_a, [{"payment_method": "manual", "payment_token_id": False}]
@@ -124,7 +146,7 @@ class TestPortalPaymentToken(PortalCommon, PaymentTokenCommon):
             lambda m: "no longer charged to" in (m.body or "")
         )
         self.assertEqual(len(released), 1)
-        self.assertIn("Authorization voided.", released.body)
+        self.assertIn("Card reported stolen.", released.body)
         self._run_cron("2026-03-10")
         self.assertFalse(self._charges(self.sub_a.invoice_ids))
 
