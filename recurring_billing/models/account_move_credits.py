@@ -82,10 +82,13 @@ class AccountMove(models.Model):
         invoices._recurring_reconcile_with(
             credit_notes, lambda line: line.move_id.subscription_id
         )
-        invoices._recurring_reconcile_with(
-            payments.filtered(lambda line: meant.get(line)),
-            lambda line: meant[line][:1] if line in meant else line.move_id,
-        )
+        # A payment made for several open invoices pays any of them.
+        for targets, lines in (
+            payments.filtered(lambda line: meant.get(line))
+            .grouped(lambda line: meant[line])
+            .items()
+        ):
+            targets._recurring_reconcile_with(lines, lambda line: True)
         invoices._recurring_reconcile_with(
             payments.filtered(lambda line: line not in meant),
             lambda line: line.company_id,
@@ -117,4 +120,7 @@ class AccountMove(models.Model):
             if group.filtered(lambda line: line.balance < 0) and group.filtered(
                 lambda line: line.balance > 0
             ):
-                group.reconcile()
+                # Setting what the customer holds against their invoice is the
+                # system's bookkeeping, whoever collects (a subscription manager
+                # preparing debits may only read the books).
+                group.sudo().reconcile()

@@ -130,6 +130,26 @@ class TestCustomerPaymentBesideACharge(LimitsCommon):
         self.assertFalse(self._charges(invoice))
         self.assertEqual(invoice.amount_residual, 0.0)
 
+    def test_payment_made_for_two_invoices_posted_again_pays_both(self):
+        first_sub, first = self._invoiced()
+        second_sub, second = self._invoiced()
+        both = first | second
+        with freeze_time("2026-01-10 10:00"):
+            # The customer pays both 34.50 invoices at once by transfer: one
+            # payment of 69.00 for the two, booked by the accountant.
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=both.ids
+            ).create({"group_payment": True})._create_payments()
+            self.assertEqual(both.mapped("amount_residual"), [0.0, 0.0])
+            # Both are reset to draft to fix a label, and posted again.
+            both.button_draft()
+            both.action_post()
+        self._collect("2026-01-10 11:00")
+        # The 69.00 pays both again: charging the second beside it, the customer
+        # would pay 34.50 twice.
+        self.assertFalse(self._charges(both))
+        self.assertEqual(both.mapped("amount_residual"), [0.0, 0.0])
+
 
 @tagged("post_install", "-at_install")
 class TestChargeFailures(LimitsCommon):
@@ -262,3 +282,33 @@ class TestDebitSelectionRights(SepaCommon, LimitsCommon):
         # selected, not refused for rights on payments the user has no use for.
         self.assertEqual(batch.line_ids.invoice_id, invoice)
         self.assertEqual(batch.line_ids.amount, BASIC_TOTAL)
+
+    def test_subscription_manager_reading_the_books_selects_an_invoice_part_paid(self):
+        user = new_test_user(
+            self.env,
+            login="sepa_preparer",
+            groups="recurring_billing.group_manager,account.group_account_readonly",
+            company_id=self.company.id,
+        )
+        with freeze_time("2026-01-10"):
+            sub = self._active(self.plan_basic, START, payment_method="sepa")
+            # The customer transferred 10.00 ahead, matched to no invoice.
+            payment = self.env["account.payment"].create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": sub.partner_id.id,
+                    "amount": 10.0,
+                    "currency_id": sub.currency_id.id,
+                    "journal_id": self.company_data["default_journal_bank"].id,
+                }
+            )
+            payment.action_post()
+            sub.action_invoice_now()
+            invoice = self._invoices(sub)
+            batch = self._batch(date(2026, 1, 31)).with_user(user)
+            batch.action_select_invoices()
+        # The 10.00 is set against the 34.50 for the user who may only read the
+        # books: 34.50 - 10.00 = 24.50 debited, never the whole invoice.
+        self.assertEqual(batch.line_ids.amount, 24.5)
+        self.assertEqual(invoice.amount_residual, 24.5)
