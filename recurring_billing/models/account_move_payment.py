@@ -61,26 +61,23 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        to_charge = posted._recurring_to_charge()
-        if to_charge:
-            to_charge.recurring_charge_due = True
-            # The invoicing job charges its invoices itself, right after committing
-            # them; any other door leaves them to the charging job, which runs once
-            # this transaction is committed: a charge is never sent for an invoice
-            # that could still be rolled back. sudo: scheduling a job is the
-            # system's, not the poster's, right.
-            if not self.env.context.get("recurring_charge_inline"):
-                self.env.ref(
-                    "recurring_billing.ir_cron_charge_invoices"
-                ).sudo()._trigger()
+        # The invoicing job charges its invoices itself, right after committing
+        # them; any other door leaves them to the charging job, which runs once
+        # this transaction is committed: a charge is never sent for an invoice that
+        # could still be rolled back.
+        posted._recurring_to_charge()._recurring_charge_later()
         return posted
 
     def _recurring_charge_later(self):
         """Mark these invoices to charge and wake the charging job, which charges
-        them once this transaction is committed."""
+        them once this transaction is committed (unless the caller charges them
+        itself: context ``recurring_charge_inline``)."""
+        if not self:
+            return
         self.recurring_charge_due = True
-        # sudo: scheduling a job is the system's, not the user's, right.
-        self.env.ref("recurring_billing.ir_cron_charge_invoices").sudo()._trigger()
+        if not self.env.context.get("recurring_charge_inline"):
+            # sudo: scheduling a job is the system's, not the user's, right.
+            self.env.ref("recurring_billing.ir_cron_charge_invoices").sudo()._trigger()
 
     def _recurring_debit_pending(self):
         """The invoices of ``self`` with a SEPA debit in a batch, which collects

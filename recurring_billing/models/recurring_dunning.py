@@ -232,9 +232,14 @@ class RecurringDunning(models.Model):
         template = self.env.ref("recurring_billing.mail_template_dunning_reminder")
         for dunning in self:
             invoices = dunning._open_invoices()
-            # A debit in a batch collects the invoice: a link to pay it online
+            # A debit in a batch, or a payment under way (the step's retry waiting
+            # for the provider), collects the invoice: a link to pay it online
             # would have the customer pay it twice.
-            if not invoices or invoices._recurring_debit_pending():
+            if (
+                not invoices
+                or invoices._recurring_debit_pending()
+                or invoices._recurring_being_paid()
+            ):
                 continue
             # The access tokens of the pay links are made before the mail renders.
             for invoice in invoices:

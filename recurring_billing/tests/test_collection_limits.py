@@ -260,6 +260,21 @@ class TestReminderBesideADebit(SepaCommon, LimitsCommon):
         self.assertEqual(len(self._reminders(dunning)), 1)
         self.assertEqual(date(2026, 1, 13), dunning.date_last_step)
 
+    def test_no_link_to_pay_while_the_retry_waits_for_the_provider(self):
+        sub, invoice = self._invoiced("error")
+        self._collect("2026-01-10 09:00")
+        dunning = sub.dunning_id
+        self.assertEqual(len(self._reminders(dunning)), 1)
+        # The retry of 01-13 (attempt 2, 34.50) waits for the provider's answer.
+        sub.payment_token_id.demo_simulated_state = "pending"
+        self._run_dunning("2026-01-13")
+        retry = self._charges(invoice)[-1]
+        self.assertEqual((retry.recurring_attempt, retry.state), (2, "pending"))
+        # A link to pay online now, and the customer paying would be charged the
+        # 34.50 twice when the retry goes through: no reminder this step.
+        self.assertEqual(dunning.step, 1)
+        self.assertEqual(len(self._reminders(dunning)), 1)
+
 
 @tagged("post_install", "-at_install")
 class TestDebitSelectionRights(SepaCommon, LimitsCommon):
