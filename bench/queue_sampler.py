@@ -72,6 +72,9 @@ class Sampler(threading.Thread):
         self.states = Counter()
         self.odoo_cpu = {}
         self.pg_cpu = {}
+        # Each process's CPU when first seen: what it used before the sampling
+        # (the server's start-up) is not the run's.
+        self.first_cpu = {}
         self.processes = []
         self.samples = 0
         self.stopped = threading.Event()
@@ -95,14 +98,21 @@ class Sampler(threading.Thread):
             [self.server.app],
         )
         for pid, state, wait_type, wait_event, in_transaction in rows:
-            self.pg_cpu[pid] = max(self.pg_cpu.get(pid, 0.0), process_cpu(pid))
+            self.pg_cpu[pid] = self._used_since_seen(pid, self.pg_cpu)
             if in_transaction and state != "idle":
                 self.states[state_of(state, wait_type, wait_event)] += 1
         if self.samples % RESCAN == 0:
             self.processes = descendants(self.server.process.pid)
         self.samples += 1
         for pid in self.processes:
-            self.odoo_cpu[pid] = max(self.odoo_cpu.get(pid, 0.0), process_cpu(pid))
+            self.odoo_cpu[pid] = self._used_since_seen(pid, self.odoo_cpu)
+
+    def _used_since_seen(self, pid, used):
+        """CPU seconds of ``pid`` since the sampling first saw it (the last figure
+        once it is gone)."""
+        cpu = process_cpu(pid)
+        first = self.first_cpu.setdefault(pid, cpu)
+        return max(used.get(pid, 0.0), cpu - first)
 
     def stop(self):
         self.stopped.set()
