@@ -278,15 +278,18 @@ class TestReminderBesideADebit(SepaCommon, LimitsCommon):
 
 @tagged("post_install", "-at_install")
 class TestDebitSelectionRights(SepaCommon, LimitsCommon):
-    def test_subscription_manager_reading_the_books_selects_invoices(self):
-        # A subscription manager with read-only accounting (an auditor's rights:
-        # invoices, not payment transactions) prepares the month's debits.
-        user = new_test_user(
+    def _preparer(self):
+        """A subscription manager with read-only accounting (an auditor's rights:
+        invoices, not payment transactions) who prepares the month's debits."""
+        return new_test_user(
             self.env,
             login="sepa_preparer",
             groups="recurring_billing.group_manager,account.group_account_readonly",
             company_id=self.company.id,
         )
+
+    def test_subscription_manager_reading_the_books_selects_invoices(self):
+        user = self._preparer()
         with freeze_time("2026-01-10"):
             sub = self._active(self.plan_basic, START, payment_method="sepa")
             sub.action_invoice_now()
@@ -299,12 +302,7 @@ class TestDebitSelectionRights(SepaCommon, LimitsCommon):
         self.assertEqual(batch.line_ids.amount, BASIC_TOTAL)
 
     def test_subscription_manager_reading_the_books_selects_an_invoice_part_paid(self):
-        user = new_test_user(
-            self.env,
-            login="sepa_preparer",
-            groups="recurring_billing.group_manager,account.group_account_readonly",
-            company_id=self.company.id,
-        )
+        user = self._preparer()
         with freeze_time("2026-01-10"):
             sub = self._active(self.plan_basic, START, payment_method="sepa")
             # The customer transferred 10.00 ahead, matched to no invoice.
