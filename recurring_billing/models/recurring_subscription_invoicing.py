@@ -467,6 +467,9 @@ class RecurringSubscription(models.Model):
             return
         self.date_paid_until = day_end
         self._invoice_change_ahead(after, billed, [])
+        self._mark_credited(
+            [period for period, _lines in billed if period.start >= after]
+        )
 
     def _credited_after(self, periods):
         """The last day paid before the credit of ``periods`` (``date_paid_until``): the
@@ -495,6 +498,24 @@ class RecurringSubscription(models.Model):
                 )
                 if start <= until:
                     sub._invoice_change(lines, [], period, start, until=until)
+            sub._mark_credited([period for period in periods if period.start >= day])
+
+    def _ledger(self):
+        """The ledger rows holding their periods: not those credited in full."""
+        return self.period_ids.filtered(lambda record: not record.is_credited)
+
+    def _mark_credited(self, periods, credited=True):
+        """Record whether every day of ``periods`` is credited: new periods may start
+        on the first day of a period credited in full (doc/BILLING.md); one charged
+        again holds its start again."""
+        spans = {(period.start, period.end) for period in periods}
+        # sudo: users only read the ledger; the credit or charge was the step's.
+        self.period_ids.sudo().filtered(
+            lambda record: (
+                (record.date_start, record.date_end) in spans
+                and record.is_credited != credited
+            )
+        ).is_credited = credited
 
     def _charge_credited_days_from(self, day, periods):
         """Charge again the days from ``day`` of ``periods`` that a pause credited: the
@@ -502,6 +523,7 @@ class RecurringSubscription(models.Model):
         self.ensure_one()
         credited_after = self._credited_after(periods)
         if credited_after:
+            self._mark_credited(periods, credited=False)
             for period, lines in self._lines_by_period(periods):
                 start = max(day, period.start, credited_after + timedelta(days=1))
                 if start <= period.end:
@@ -519,7 +541,7 @@ class RecurringSubscription(models.Model):
             spans = sub._due_periods(today)
             if not spans:
                 continue
-            billed = set(sub.period_ids.mapped("date_start"))
+            billed = set(sub._ledger().mapped("date_start"))
             todo = [span for span in spans if span.start not in billed]
             if todo and not sub.plan_id.is_free:
                 sub._invoice_periods(todo)
@@ -609,7 +631,7 @@ class RecurringSubscription(models.Model):
                         )
                     )
                 periods, invoice_date = [next_period], today
-            billed = sub.period_ids.filtered(
+            billed = sub._ledger().filtered(
                 lambda record, periods=periods: (
                     record.date_start in {p.start for p in periods}
                 )
