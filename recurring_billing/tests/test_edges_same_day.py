@@ -85,3 +85,48 @@ class TestRestartOnABilledDay(InvoicingCommon):
         self.assertEqual(len(sub.period_ids.move_ids), 3)
         self._run_cron("2026-04-10")
         self.assertEqual(self._signed_lines(sub)[3:], [("2026-04-10", 100.0)])
+
+    def test_change_on_the_first_day_of_a_prorated_period_bills_the_new_plan(self):
+        # Monthly 100 aligned to the 1st, started 2026-03-10: the job bills
+        # 03-10..03-31, 22 of 31 days: 100 x 22/31 = 70.97. To yearly 1 200 the same
+        # day: those 22 days credited (-70.97), then 1 200 for 2026-03-10..2027-03-09.
+        self.plan_monthly.anchor_policy = "aligned"
+        sub = self._active(self.plan_monthly, date(2026, 3, 10))
+        self._run_cron("2026-03-10")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-03-10", 70.97), ("2026-03-10", -70.97), ("2026-03-10", 1200.0)],
+        )
+        self.assertEqual(sub.date_next_invoice, date(2027, 3, 10))
+
+    def test_resume_after_a_same_day_reactivation_charges_the_new_period(self):
+        # 100 for 2026-02-10..03-09, cancelled and reactivated that day: -100 and
+        # 100 for the new period 02-10..03-09. Paused on 02-15: its 23 days from then
+        # credited, -100 x 23/28 = -82.14. Resumed on 02-20 keeping the anchor:
+        # 02-20..03-09 charged again, 100 x 18/28 = 64.29, on the new period only.
+        self.plan_monthly.resume_policy = "keep_anchor"
+        sub = self._active(self.plan_monthly, date(2026, 2, 10))
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-10"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-15"):
+            sub.action_pause()
+        with freeze_time("2026-02-20"):
+            sub.action_resume()
+        self.assertEqual(
+            self._signed_lines(sub),
+            [
+                ("2026-02-10", 100.0),
+                ("2026-02-10", -100.0),
+                ("2026-02-10", 100.0),
+                ("2026-02-15", -82.14),
+                ("2026-02-20", 64.29),
+            ],
+        )
+        self.assertEqual(
+            sub.period_ids.sorted("id").mapped("state"), ["credited", "invoiced"]
+        )
