@@ -137,9 +137,6 @@ class RecurringPeriod(models.Model):
     )
     def _compute_state(self):
         for period in self:
-            if period.is_credited:
-                period.state = "credited"
-                continue
             move = period.move_id
             # A draft never posted is the plan's "leave in draft"; a draft posted before
             # was reset to be corrected and is no longer a valid invoice; nor is one
@@ -159,7 +156,10 @@ class RecurringPeriod(models.Model):
                 and move.currency_id.compare_amounts(credited, move.amount_total) < 0
             )
             if valid:
-                period.state = "invoiced"
+                # Credited in full by a step: its invoice stands beside the credit.
+                # An invoice of it cancelled since is to re-invoice all the same, or
+                # the credit would be left alone.
+                period.state = "credited" if period.is_credited else "invoiced"
             elif period.is_written_off:
                 period.state = "written_off"
             else:
@@ -205,6 +205,16 @@ class RecurringPeriod(models.Model):
         replaced by a new invoice of the same period.
         """
         self._check_to_reinvoice(self.env._("re-invoiced"))
+        credited = self.filtered("is_credited")
+        if credited:
+            raise UserError(
+                self.env._(
+                    "The period %(period)s was credited in full when its days moved "
+                    "to other periods, which bill them: it cannot be billed again. "
+                    "Cancel its credit note too, then write the period off.",
+                    period=credited[0].display_name,
+                )
+            )
         drafts = self.filtered(lambda period: period.move_id.state == "draft")
         drafts.move_id.action_post()
         today = fields.Date.context_today(self)

@@ -6,6 +6,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .invoicing_common import InvoicingCommon
@@ -130,3 +131,26 @@ class TestRestartOnABilledDay(InvoicingCommon):
         self.assertEqual(
             sub.period_ids.sorted("id").mapped("state"), ["credited", "invoiced"]
         )
+
+    def test_invoice_of_a_credited_period_cancelled_is_not_billed_again(self):
+        # 100, -100 and 1 200 as above; then the accountant cancels the 100 invoice:
+        # the -100 credit stands alone, the period is to look at again. Billing it
+        # again would bill its days twice (the year bills them): refused; written
+        # off once its credit note is cancelled too.
+        sub = self._active(self.plan_monthly, date(2026, 3, 10))
+        self._run_cron("2026-03-10")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        month = sub.period_ids.sorted("date_end")[0]
+        month.move_id.button_draft()
+        month.move_id.button_cancel()
+        self.assertEqual(month.state, "to_reinvoice")
+        with self.assertRaisesRegex(UserError, "credited in full"):
+            month.action_reinvoice()
+        credit = sub.invoice_ids.filtered(lambda move: move.move_type == "out_refund")
+        credit.button_draft()
+        credit.button_cancel()
+        month.action_write_off()
+        self.assertEqual(month.state, "written_off")
+        posted = sub.invoice_ids.filtered(lambda move: move.state == "posted")
+        self.assertEqual(posted.mapped("amount_untaxed"), [1200.0])
