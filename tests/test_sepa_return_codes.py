@@ -1,18 +1,37 @@
+from datetime import date
+
 import pytest
 
-from recurring_billing.engine.sepa_returns import REASON_CODES, mandate_action
+from recurring_billing.engine.sepa_returns import (
+    REASON_CODES,
+    mandate_action,
+    reporting_window,
+)
 
 
-@pytest.mark.parametrize("code", ["MD01", "AC04", "MD07", "AC01", "AC06", "AG01"])
+@pytest.mark.parametrize("code", ["MD01", "AC04", "MD07"])
 def test_codes_that_end_the_mandate(code):
     assert mandate_action(code) == "stop"
+
+
+def test_only_no_mandate_closed_account_and_deceased_end_the_mandate():
+    # The rules name MD01, AC04 and MD07 alone: a wrong IBAN (AC01) is corrected on
+    # the same mandate, a blocked account (AC06) or a forbidden debit (AG01) may be
+    # lifted by the debtor's bank.
+    assert {code for code, _label, action in REASON_CODES if action == "stop"} == {
+        "MD01",
+        "AC04",
+        "MD07",
+    }
 
 
 def test_insufficient_funds_may_be_retried():
     assert mandate_action("AM04") == "retry"
 
 
-@pytest.mark.parametrize("code", ["MD06", "MS02", "MS03", "SL01", "MD02"])
+@pytest.mark.parametrize(
+    "code", ["MD06", "MS02", "MS03", "SL01", "MD02", "AC01", "AC06", "AG01"]
+)
 def test_other_codes_wait_for_a_person(code):
     assert mandate_action(code) == "manual"
 
@@ -26,3 +45,43 @@ def test_every_code_has_a_label_starting_with_it():
 def test_unknown_code_is_refused():
     with pytest.raises(ValueError, match="Unknown SEPA return reason code 'XX99'"):
         mandate_action("XX99")
+
+
+# A debit settled on Monday 2 March 2026 (TARGET2 calendar).
+SETTLED = date(2026, 3, 2)
+
+
+def test_reject_is_reported_before_the_settlement_day():
+    # The debit counts as collected on its settlement day: the last day of a
+    # reject is the day before, Sunday 1 March.
+    assert reporting_window("reject", SETTLED, "AM04") == (None, date(2026, 3, 1))
+
+
+def test_return_is_reported_up_to_five_business_days_after_settlement():
+    # Tuesday 3 to Friday 6 March, then Monday 9: the fifth business day.
+    assert reporting_window("return", SETTLED, "AM04") == (SETTLED, date(2026, 3, 9))
+
+
+def test_return_window_skips_the_target2_holidays_of_easter():
+    # Settled Monday 30 March: 31 March, 1 and 2 April, Good Friday 3 April and
+    # Easter Monday 6 April closed, so the fifth business day is Wednesday 8 April.
+    assert reporting_window("return", date(2026, 3, 30), "AM04") == (
+        date(2026, 3, 30),
+        date(2026, 4, 8),
+    )
+
+
+def test_refund_is_requested_within_eight_weeks():
+    # 2 March + 8 × 7 = 56 days = Monday 27 April.
+    assert reporting_window("refund", SETTLED, "MD06") == (SETTLED, date(2026, 4, 27))
+
+
+def test_refund_of_an_unauthorised_debit_is_requested_within_thirteen_months():
+    # No valid mandate (MD01): the debit was never authorised, 2 March 2026 + 13
+    # months = 2 April 2027.
+    assert reporting_window("refund", SETTLED, "MD01") == (SETTLED, date(2027, 4, 2))
+
+
+def test_window_of_an_unknown_type_is_refused():
+    with pytest.raises(ValueError, match="Unknown SEPA R-transaction type 'recall'"):
+        reporting_window("recall", SETTLED, "AM04")
