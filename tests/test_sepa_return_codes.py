@@ -5,6 +5,7 @@ import pytest
 from recurring_billing.engine.sepa_returns import (
     REASON_CODES,
     mandate_action,
+    proposed_return_type,
     reporting_window,
 )
 
@@ -85,3 +86,17 @@ def test_refund_of_an_unauthorised_debit_is_requested_within_thirteen_months():
 def test_window_of_an_unknown_type_is_refused():
     with pytest.raises(ValueError, match="Unknown SEPA R-transaction type 'recall'"):
         reporting_window("recall", SETTLED, "AM04")
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # Settled Monday 2 March: before it a reject, until Monday 9 a return.
+        (date(2026, 2, 27), "reject"),
+        (date(2026, 3, 2), "return"),
+        (date(2026, 3, 9), "return"),
+        (date(2026, 3, 10), "refund"),
+    ],
+)
+def test_proposed_type_follows_the_windows(day, expected):
+    assert proposed_return_type(SETTLED, day) == expected

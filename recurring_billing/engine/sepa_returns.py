@@ -101,3 +101,17 @@ def reporting_window(
             last = date_settlement + timedelta(weeks=REFUND_WEEKS)
         return date_settlement, last
     raise ValueError(f"Unknown SEPA R-transaction type {return_type!r}.")
+
+
+def proposed_return_type(date_settlement: date, day: date) -> str:
+    """Return the type an R-transaction reported on ``day`` most likely has, for a
+    debit settled on ``date_settlement``: a reject before the settlement, a return
+    within its window, a refund after it.
+
+    >>> proposed_return_type(date(2026, 3, 2), date(2026, 3, 10))
+    'refund'
+    """
+    if day < date_settlement:
+        return "reject"
+    _first, last = reporting_window("return", date_settlement, "")
+    return "return" if day <= last else "refund"

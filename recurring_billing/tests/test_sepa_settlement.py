@@ -291,3 +291,14 @@ class TestSepaSettlement(SepaCommon):
             "2027-04-17",
             r"Return Date 04/17/2027 .* after 04/16/2027",
         )
+
+    def test_return_form_proposes_a_refund_after_the_return_window(self):
+        # Settled Monday 16 March, returns end on Monday 23 March: dated 15 April,
+        # within 8 weeks, the bank's debit can only be a refund.
+        line = self._collected()
+        with freeze_time("2026-04-15"):
+            wizard = self._wizard(line, reason_code="MD06", date_return="2026-04-15")
+            self.assertEqual(wizard.return_type, "refund")
+            wizard.action_confirm()
+        self.assertEqual((line.state, line.return_type), ("returned", "refund"))
+        self.assertEqual(self.invoice.amount_residual, 100.0)
