@@ -245,3 +245,17 @@ class TestMrrDelinquent(MrrCommon):
             sub.action_pause()
         self.assertEqual(sub.dunning_id.state, "running")
         self.assertEqual(self._delinquent((JAN, FEB)), [0.0, 0.0])
+
+    def test_payment_dated_before_the_month_end_leaves_nothing_delinquent(self):
+        # Pro 50 fails on 02-05; the customer's transfer of 02-27 is booked on
+        # 03-03, dated 02-27: the invoice was paid at the end of February, so
+        # nothing is delinquent then, though the follow-up ended on 03-03.
+        sub = self._started(self.plan_pro)
+        invoices = sub.dunning_id.invoice_ids
+        with freeze_time("2026-03-03"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoices.ids
+            ).create({"payment_date": date(2026, 2, 27)})._create_payments()
+            self.env["mrr.movement"].sudo()._cron_rebuild()
+        self.assertEqual(invoices.payment_state, "paid")
+        self.assertEqual(self._delinquent(), [0.0, 0.0, 0.0])
