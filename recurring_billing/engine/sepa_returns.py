@@ -1,10 +1,10 @@
 """R-transactions of SEPA Direct Debits: ISO 20022 reason codes and what follows them.
 
 A reject (before settlement), a return (up to 5 TARGET2 business days after) or a
-refund (8 weeks, 13 months if unauthorised) carries a reason code. Three codes mean the
-mandate can never be collected again (no mandate, account closed, debtor deceased);
-after insufficient funds the debit may be presented again; after the others the invoice
-is open again and waits for a person to decide.
+refund (8 weeks, 13 months if unauthorised) carries a reason code. Some codes mean the
+mandate can no longer be collected (no mandate, account closed or blocked, debtor
+deceased...); after insufficient funds the debit may be presented again; after the
+others the invoice is open again and waits for a person to decide.
 
 >>> mandate_action("AM04")
 'retry'
@@ -16,15 +16,9 @@ is open again and waits for a person to decide.
 
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from .sepa_calendar import add_business_days
 
 RETURN_BUSINESS_DAYS = 5
-REFUND_WEEKS = 8
-UNAUTHORISED_REFUND_MONTHS = 13
-# The reason of the refund of a debit the debtor never authorised: no valid mandate.
-UNAUTHORISED_CODES = frozenset({"MD01"})
 
 RETURN_TYPES = (
     ("reject", "Reject (before settlement)"),
@@ -34,10 +28,10 @@ RETURN_TYPES = (
 
 # (code, label, action): the codes seen most in SEPA Direct Debit R-transactions.
 REASON_CODES = (
-    ("AC01", "AC01 - Account identifier incorrect (invalid IBAN)", "manual"),
+    ("AC01", "AC01 - Account identifier incorrect (invalid IBAN)", "stop"),
     ("AC04", "AC04 - Account closed", "stop"),
-    ("AC06", "AC06 - Account blocked for direct debits", "manual"),
-    ("AG01", "AG01 - Direct debit forbidden on this account", "manual"),
+    ("AC06", "AC06 - Account blocked for direct debits", "stop"),
+    ("AG01", "AG01 - Direct debit forbidden on this account", "stop"),
     ("AG02", "AG02 - Invalid bank operation code", "manual"),
     ("AM04", "AM04 - Insufficient funds", "retry"),
     ("AM05", "AM05 - Duplicate collection", "manual"),
@@ -63,8 +57,8 @@ _ACTIONS = {code: action for code, _label, action in REASON_CODES}
 def mandate_action(code: str) -> str:
     """Return what a return with reason ``code`` does to the mandate and the debt.
 
-    ``"stop"``: the mandate may not be collected any more (no mandate, closed
-    account, debtor deceased); ``"retry"``: the same debit may be presented
+    ``"stop"``: the mandate may not be collected any more (no mandate, closed or
+    blocked account, debtor deceased...); ``"retry"``: the same debit may be presented
     again later (insufficient funds); ``"manual"``: the invoice is open again and is
     not collected again automatically.
 
@@ -78,15 +72,16 @@ def mandate_action(code: str) -> str:
 
 def reporting_window(
     return_type: str, date_settlement: date, reason_code: str
-) -> tuple[date | None, date]:
-    """Return the first and last days (both included; ``None``: no first day) on
-    which an R-transaction of ``return_type`` may be reported for a debit settled on
+) -> tuple[date | None, date | None]:
+    """Return the first and last days (both included; ``None``: no limit) on which an
+    R-transaction of ``return_type`` may be reported for a debit settled on
     ``date_settlement``.
 
-    The debit counts as collected on its settlement day: a reject comes before it,
-    a return from it to the 5th TARGET2 business day after, a refund from it to 8
-    weeks after, or 13 months after for a debit the debtor never authorised
-    (``UNAUTHORISED_CODES``).
+    The debit counts as collected on its settlement day: a reject comes before it, a
+    return from it to the 5th TARGET2 business day after, a refund from it on. The
+    debtor claims a refund within 8 weeks (13 months for a debit never authorised),
+    but the banks take their time to investigate and book it: the creditor records
+    it on the day its bank takes the money back, whenever that is.
 
     :raises ValueError: for a type not in ``RETURN_TYPES``.
     """
@@ -95,11 +90,7 @@ def reporting_window(
     if return_type == "return":
         return date_settlement, add_business_days(date_settlement, RETURN_BUSINESS_DAYS)
     if return_type == "refund":
-        if reason_code in UNAUTHORISED_CODES:
-            last = date_settlement + relativedelta(months=UNAUTHORISED_REFUND_MONTHS)
-        else:
-            last = date_settlement + timedelta(weeks=REFUND_WEEKS)
-        return date_settlement, last
+        return date_settlement, None
     raise ValueError(f"Unknown SEPA R-transaction type {return_type!r}.")
 
 

@@ -101,7 +101,7 @@ class SepaDebitBatchLine(models.Model):
                 )
             )
         first, last = reporting_window(return_type, self.date_collection, reason_code)
-        values["last"] = format_date(self.env, last)
+        values["last"] = last and format_date(self.env, last)
         if first and date_return < first:
             raise UserError(
                 self.env._(
@@ -110,7 +110,7 @@ class SepaDebitBatchLine(models.Model):
                     **values,
                 )
             )
-        if date_return > last:
+        if last and date_return > last:
             if return_type == "reject":
                 message = self.env._(
                     "%(debit)s was collected on %(collection)s: what the bank reports "
@@ -118,21 +118,13 @@ class SepaDebitBatchLine(models.Model):
                     "return.",
                     **values,
                 )
-            elif return_type == "return":
+            else:
                 message = self.env._(
                     "The Return Date %(date)s of %(debit)s is after %(last)s: a bank "
                     "returns a debit within 5 TARGET2 business days of its "
                     "settlement on %(collection)s. Check the date the bank reports; "
                     "if the customer asked their bank to refund the debit, record "
                     "it as a refund.",
-                    **values,
-                )
-            else:
-                message = self.env._(
-                    "The Return Date %(date)s of %(debit)s is after %(last)s: a "
-                    "refund is requested within 8 weeks of the settlement on "
-                    "%(collection)s, 13 months with reason MD01 for a debit never "
-                    "authorised. Check the date and the reason the bank reports.",
                     **values,
                 )
             raise UserError(message)

@@ -218,19 +218,6 @@ class TestSepaReturns(SepaCommon):
         self.assertEqual(self.invoice.payment_state, "paid")
         self.assertEqual(dunning.state, "recovered")
 
-    def test_return_for_a_wrong_iban_keeps_the_mandate(self):
-        # AC01: the IBAN of the mandate is wrong. The rules stop the collections
-        # only after MD01, AC04 or MD07: the mandate stays valid for the corrected
-        # account, the invoice of 30.00 is open again and waits for a person.
-        with freeze_time("2026-03-02"):
-            line = self._collect().line_ids
-        with freeze_time("2026-03-18"):
-            self._return(line, "AC01")
-        self.assertEqual(self.mandate.state, "valid")
-        self.assertEqual(self.invoice.amount_residual, 30.0)
-        self.assertTrue(self.invoice.sepa_no_retry)
-        self.assertTrue(self.subscription.sepa_payment_failed)
-
     def test_return_for_no_mandate_is_followed_up_without_retry(self):
         with freeze_time("2026-03-02"):
             line = self._collect().line_ids

@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..models.tools import selection_label
 from .sepa_common import SepaCommon, parse
@@ -267,30 +267,12 @@ class TestSepaSettlement(SepaCommon):
     def test_return_on_the_fifth_business_day_is_recorded(self):
         self._recorded(self._collected(), "return", "AM04", "2026-03-23")
 
-    def test_refund_after_eight_weeks_is_refused(self):
-        # Settled 16 March: 16 March + 56 days = Monday 11 May is the last day of
-        # a refund the debtor had authorised (MD06).
-        self._refused(
-            self._collected(),
-            "refund",
-            "MD06",
-            "2026-05-12",
-            r"Return Date 05/12/2026 .* after 05/11/2026",
-        )
-
-    def test_unauthorised_refund_is_recorded_within_thirteen_months(self):
-        # No valid mandate (MD01): refunded until 16 March + 13 months = 16 April
-        # 2027.
-        self._recorded(self._collected(), "refund", "MD01", "2027-04-16")
-
-    def test_unauthorised_refund_after_thirteen_months_is_refused(self):
-        self._refused(
-            self._collected(),
-            "refund",
-            "MD01",
-            "2027-04-17",
-            r"Return Date 04/17/2027 .* after 04/16/2027",
-        )
+    def test_refund_booked_after_eight_weeks_is_recorded(self):
+        # Settled 16 March; the debtor claims by 11 May (8 weeks), the banks book it
+        # days later: the 100.00 taken back on 13 May is recorded, the invoice open.
+        line = self._collected()
+        self._recorded(line, "refund", "MD06", "2026-05-13")
+        self.assertEqual(line.return_type, "refund")
 
     def test_return_form_proposes_a_refund_after_the_return_window(self):
         # Settled Monday 16 March, returns end on Monday 23 March: dated 15 April,
@@ -302,3 +284,18 @@ class TestSepaSettlement(SepaCommon):
             wizard.action_confirm()
         self.assertEqual((line.state, line.return_type), ("returned", "refund"))
         self.assertEqual(self.invoice.amount_residual, 100.0)
+
+    def test_return_form_follows_a_corrected_date(self):
+        # Opened on 26 March (after the return window ending 23 March): a refund is
+        # proposed; the date corrected to 18 March makes it a return again.
+        line = self._collected()
+        with freeze_time("2026-03-26"):
+            form = Form(
+                self.env["sepa.return.wizard"].with_context(
+                    **line.action_return()["context"]
+                )
+            )
+            form.reason_code = "AM04"
+            self.assertEqual(form.return_type, "refund")
+            form.date_return = date(2026, 3, 18)
+            self.assertEqual(form.return_type, "return")

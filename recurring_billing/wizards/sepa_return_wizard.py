@@ -54,8 +54,6 @@ class SepaReturnWizard(models.TransientModel):
     @api.depends("line_id", "date_return")
     def _compute_return_type(self):
         for wizard in self:
-            if wizard.return_type == "refund":
-                continue
             settled = wizard.line_id.date_collection
             wizard.return_type = (
                 proposed_return_type(settled, wizard.date_return)
