@@ -5,6 +5,7 @@ import pytest
 
 from recurring_billing.engine import sepa_calendar
 from recurring_billing.engine.sepa_calendar import (
+    add_business_days,
     collection_date,
     earliest_collection_date,
     is_target2_business_day,
@@ -174,3 +175,18 @@ def test_planned_collection_drops_an_announced_date_before_a_later_retry():
 
 def test_module_docstring_examples_hold():
     assert doctest.testmod(sepa_calendar).failed == 0
+
+
+def test_fifth_business_day_after_a_monday_is_the_next_monday():
+    assert add_business_days(date(2026, 3, 2), 5) == date(2026, 3, 9)
+
+
+def test_business_days_after_skip_the_easter_weekend():
+    # Monday 30 March: 31 March, 1 and 2 April, then Good Friday, the weekend and
+    # Easter Monday are closed, so the 4th and 5th are Tuesday 7 and Wednesday 8.
+    assert add_business_days(date(2026, 3, 30), 5) == date(2026, 4, 8)
+
+
+def test_business_days_counted_from_a_closed_day_start_after_it():
+    # Saturday 7 March: Monday 9 is the first business day after it.
+    assert add_business_days(date(2026, 3, 7), 1) == date(2026, 3, 9)

@@ -77,8 +77,9 @@ class MrrMetric(models.Model):
     delinquent_mrr = fields.Monetary(
         "Delinquent MRR",
         readonly=True,
-        help="Part of MRR End whose automatic payment failed and is still unpaid at "
-        "the month's end (payment follow-up open, subscription not suspended).",
+        help="Part of MRR End of the subscriptions whose failed automatic payment is "
+        "still unpaid at the month's end, at their MRR then (0 when paused or "
+        "suspended).",
     )
     recovered_mrr = fields.Monetary(
         "Recovered MRR",
@@ -169,6 +170,53 @@ class MrrMetric(models.Model):
                                SUM(mrr_won) AS mrr_won, SUM(mrr_shrunk) AS mrr_shrunk
                           FROM mrr_cohort_change
                          GROUP BY company_id, month
+                    ), unpaid AS (
+                        -- Each follow-up of a failed automatic payment is unpaid
+                        -- from the month of the failure to the month before the one
+                        -- its last invoice was settled in (paid or credited, on the
+                        -- latest date of the reconciliations standing); month_to
+                        -- NULL: still unpaid. Its state does not matter: a policy
+                        -- that keeps the subscription ends it unpaid.
+                        SELECT d.subscription_id,
+                               date_trunc('month', d.date_failure)::date
+                                   AS month_from,
+                               CASE WHEN NOT bool_or(inv.amount_residual <> 0)
+                                    THEN (date_trunc('month', COALESCE(
+                                              MAX(settled.date), d.date_failure
+                                          )) - interval '1 month')::date
+                               END AS month_to
+                          FROM recurring_dunning d
+                          JOIN account_move_recurring_dunning_rel rel
+                            ON rel.recurring_dunning_id = d.id
+                          JOIN account_move inv
+                            ON inv.id = rel.account_move_id AND inv.state = 'posted'
+                          LEFT JOIN LATERAL (
+                              -- A customer invoice's receivable lines are debits.
+                              SELECT MAX(p.max_date) AS date
+                                FROM account_move_line line
+                                JOIN account_partial_reconcile p
+                                  ON p.debit_move_id = line.id
+                               WHERE line.move_id = inv.id
+                                 AND line.display_type = 'payment_term'
+                          ) settled ON TRUE
+                         GROUP BY d.id
+                    ), delinquent AS (
+                        -- The MRR at the month's end (the snapshots: 0 when paused
+                        -- or suspended) of the subscriptions unpaid then, each
+                        -- counted once however many of its follow-ups are unpaid.
+                        -- Read from their snapshots only, by subscription.
+                        SELECT s.company_id, s.month, SUM(s.mrr) AS mrr
+                          FROM (SELECT DISTINCT subscription_id FROM unpaid) failed
+                          JOIN mrr_snapshot s
+                            ON s.subscription_id = failed.subscription_id
+                         WHERE EXISTS (
+                                   SELECT FROM unpaid u
+                                    WHERE u.subscription_id = s.subscription_id
+                                      AND u.month_from <= s.month
+                                      AND (u.month_to IS NULL
+                                           OR s.month <= u.month_to)
+                               )
+                         GROUP BY s.company_id, s.month
                     ), %s, running AS (
                         SELECT m.company_id, m.month,
                                COALESCE(SUM(f.mrr) OVER company, 0) AS mrr_end,
@@ -206,28 +254,21 @@ class MrrMetric(models.Model):
                                CASE WHEN c.customers_start > 0
                                     THEN c.mrr_start - c.mrr_shrunk END AS mrr_kept,
                                c.churn_involuntary,
-                               COALESCE(dunning.delinquent_mrr, 0) AS delinquent_mrr,
+                               COALESCE(delinquent.mrr, 0) AS delinquent_mrr,
                                COALESCE(dunning.recovered_mrr, 0) AS recovered_mrr
                           FROM customers c
                           JOIN res_company company ON company.id = c.company_id
+                          LEFT JOIN delinquent
+                            ON delinquent.company_id = c.company_id
+                           AND delinquent.month = c.month
                           LEFT JOIN LATERAL (
-                              -- Follow-ups of failed payments: open and not
-                              -- suspended at the month's end, or recovered in it.
-                              SELECT SUM(d.mrr_company) FILTER (
-                                         WHERE d.date_failure
-                                               < (c.month + interval '1 month')::date
-                                           AND COALESCE(d.date_done, 'infinity')
-                                               >= (c.month + interval '1 month')::date
-                                           AND COALESCE(d.date_suspended, 'infinity')
-                                               >= (c.month + interval '1 month')::date
-                                     ) AS delinquent_mrr,
-                                     SUM(d.mrr_company) FILTER (
-                                         WHERE d.state = 'recovered'
-                                           AND date_trunc('month', d.date_done)::date
-                                               = c.month
-                                     ) AS recovered_mrr
+                              -- Follow-ups of failed payments recovered in the
+                              -- month.
+                              SELECT SUM(d.mrr_company) AS recovered_mrr
                                 FROM recurring_dunning d
                                WHERE d.company_id = c.company_id
+                                 AND d.state = 'recovered'
+                                 AND date_trunc('month', d.date_done)::date = c.month
                           ) dunning ON TRUE
                     ), rates AS (
                         SELECT base.*,

@@ -177,3 +177,85 @@ class TestMrrDunning(MrrCommon):
             ),
             1,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMrrDelinquent(MrrCommon):
+    """Delinquent MRR at a month's end is the MRR at that moment of the
+    subscriptions whose failed automatic payment is still unpaid then."""
+
+    def _started(self, plan):
+        partner = self.env["res.partner"].create(
+            {"name": "Customer K", "street": "1 Rue", "city": "Lyon"}
+        )
+        with freeze_time("2026-01-10"):
+            sub = self._subscription(plan, date(2026, 1, 10), partner)
+            sub.action_start()
+        with freeze_time("2026-02-05"):
+            sub.action_invoice_now()
+            self.env["recurring.dunning"]._start(sub.invoice_ids, "Card declined")
+        return sub
+
+    def _delinquent(self, months=(JAN, FEB, MAR)):
+        return [m.delinquent_mrr for m in self._metrics(months)]
+
+    def test_follow_up_kept_active_and_still_unpaid_stays_delinquent(self):
+        # Pro 50 fails on 02-05; the policy's last day (02-12) keeps the
+        # subscription active and ends the follow-up, the invoice still unpaid at
+        # the end of February: 50 delinquent then. Paid on 03-02: 0 in March.
+        self.env.company.write(
+            {"dunning_retry_days": "3,5,7", "dunning_outcome": "keep"}
+        )
+        sub = self._started(self.plan_pro)
+        for day in range(6, 13):
+            with freeze_time(f"2026-02-{day:02d}"):
+                self.env["recurring.dunning"].sudo()._cron_dunning()
+        dunning = self.env["recurring.dunning"].search(
+            [("subscription_id", "=", sub.id)]
+        )
+        self.assertEqual(
+            (dunning.state, dunning.date_done), ("closed", date(2026, 2, 12))
+        )
+        invoices = dunning.invoice_ids
+        self.assertEqual(invoices.mapped("payment_state"), ["not_paid"])
+        with freeze_time("2026-03-02"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoices.ids
+            ).create({})._create_payments()
+        # No change of MRR since January: the daily rebuild brings the months up
+        # to March.
+        with freeze_time("2026-03-31"):
+            self.env["mrr.movement"].sudo()._cron_rebuild()
+        self.assertEqual(self._delinquent(), [0.0, 50.0, 0.0])
+
+    def test_upgrade_after_the_failure_counts_the_mrr_at_the_month_end(self):
+        # Basic 30 fails on 02-05 and moves to Pro 50 on 02-20, the invoice still
+        # unpaid: at the end of February its MRR is 50, all of it delinquent.
+        sub = self._started(self.plan_basic)
+        with freeze_time("2026-02-20"):
+            sub.action_change_plan(self.plan_pro, when="now")
+        self.assertEqual(sub.mrr, 50.0)
+        self.assertEqual(self._delinquent((JAN, FEB)), [0.0, 50.0])
+
+    def test_pause_after_the_failure_leaves_nothing_delinquent(self):
+        # Basic 30 fails on 02-05 and is paused on 02-20: its MRR at the end of
+        # February is 0, so is its delinquent MRR, though the invoice is unpaid.
+        sub = self._started(self.plan_basic)
+        with freeze_time("2026-02-20"):
+            sub.action_pause()
+        self.assertEqual(sub.dunning_id.state, "running")
+        self.assertEqual(self._delinquent((JAN, FEB)), [0.0, 0.0])
+
+    def test_payment_dated_before_the_month_end_leaves_nothing_delinquent(self):
+        # Pro 50 fails on 02-05; the customer's transfer of 02-27 is booked on
+        # 03-03, dated 02-27: the invoice was paid at the end of February, so
+        # nothing is delinquent then, though the follow-up ended on 03-03.
+        sub = self._started(self.plan_pro)
+        invoices = sub.dunning_id.invoice_ids
+        with freeze_time("2026-03-03"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoices.ids
+            ).create({"payment_date": date(2026, 2, 27)})._create_payments()
+            self.env["mrr.movement"].sudo()._cron_rebuild()
+        self.assertEqual(invoices.payment_state, "paid")
+        self.assertEqual(self._delinquent(), [0.0, 0.0, 0.0])

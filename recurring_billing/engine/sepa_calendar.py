@@ -57,6 +57,17 @@ def business_day_on_or_after(day: date) -> date:
     return day
 
 
+def add_business_days(day: date, count: int) -> date:
+    """Return the ``count``-th TARGET2 business day after ``day`` (``count`` ≥ 1).
+
+    >>> add_business_days(date(2026, 4, 2), 1)  # Maundy Thursday: Tuesday after Easter
+    datetime.date(2026, 4, 7)
+    """
+    for _step in range(count):
+        day = business_day_on_or_after(day + _ONE_DAY)
+    return day
+
+
 def submission_deadline(collection_day: date) -> date:
     """Return D-1, the TARGET2 business day before ``collection_day``.
 

@@ -108,7 +108,7 @@ class RecurringDunning(models.Model):
         "MRR at Failure (company currency)",
         readonly=True,
         currency_field="company_currency_id",
-        help="The delinquent and recovered MRR of the analytics.",
+        help="The recovered MRR of the analytics.",
     )
     date_suspended = fields.Date("Suspended On", readonly=True)
 

@@ -4,7 +4,7 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from ..engine.sepa_returns import RETURN_TYPES, mandate_action
+from ..engine.sepa_returns import RETURN_TYPES, mandate_action, reporting_window
 from .sepa_debit_batch_line import sepa_step
 from .tools import date_argument, selection_label
 
@@ -23,7 +23,8 @@ class SepaDebitBatchLine(models.Model):
         fee_account_id=False,
     ):
         """Record that the bank rejected (``return_type`` "reject", before the
-        collection date), returned or refunded (on or after it) the debit on
+        collection date), returned or refunded (within their windows from it,
+        ``reporting_window``) the debit on
         ``date_return`` (a date or ISO string) for ``reason_code``, with
         ``fee_amount`` of bank fees booked on the expense account ``fee_account_id``.
 
@@ -62,9 +63,10 @@ class SepaDebitBatchLine(models.Model):
 
     def _check_return(self, return_type, reason_code, date_return):
         """Raise unless the bank can have reported this R-transaction of the debit:
-        a sent debit, a known type and reason, a reject before the collection
-        (settlement) date and not credited, a return or refund on or after it, and
-        none in the future."""
+        a sent debit, a known type and reason, a date within the window of its type
+        (``reporting_window``: a reject before the collection (settlement) date and
+        not credited, a return up to 5 business days after, a refund up to 8 weeks
+        or 13 months after), and none in the future."""
         if self.state not in ("sent", "collected") or not self.payment_id:
             raise UserError(
                 self.env._(
@@ -98,15 +100,9 @@ class SepaDebitBatchLine(models.Model):
                     **values,
                 )
             )
-        if return_type == "reject" and date_return > self.date_collection:
-            raise UserError(
-                self.env._(
-                    "%(debit)s was collected on %(collection)s: what the bank reports "
-                    "on %(date)s comes after the settlement, record it as a return.",
-                    **values,
-                )
-            )
-        if return_type != "reject" and date_return < self.date_collection:
+        first, last = reporting_window(return_type, self.date_collection, reason_code)
+        values["last"] = last and format_date(self.env, last)
+        if first and date_return < first:
             raise UserError(
                 self.env._(
                     "%(debit)s is collected on %(collection)s: what the bank reports "
@@ -114,6 +110,24 @@ class SepaDebitBatchLine(models.Model):
                     **values,
                 )
             )
+        if last and date_return > last:
+            if return_type == "reject":
+                message = self.env._(
+                    "%(debit)s was collected on %(collection)s: what the bank reports "
+                    "on %(date)s comes on or after the settlement, record it as a "
+                    "return.",
+                    **values,
+                )
+            else:
+                message = self.env._(
+                    "The Return Date %(date)s of %(debit)s is after %(last)s: a bank "
+                    "returns a debit within 5 TARGET2 business days of its "
+                    "settlement on %(collection)s. Check the date the bank reports; "
+                    "if the customer asked their bank to refund the debit, record "
+                    "it as a refund.",
+                    **values,
+                )
+            raise UserError(message)
         if return_type == "reject" and self.statement_line_id:
             raise UserError(
                 self.env._(

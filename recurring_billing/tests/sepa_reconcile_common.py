@@ -44,9 +44,10 @@ class SepaReconcileCommon(SepaCommon):
                 f.statement_line_id = st_line
         f.record.action_confirm()
 
-    def _return(self, line, code="AM04", day=date(2026, 3, 25), **values):
+    def _return(self, line, code="AM04", day=date(2026, 3, 23), **values):
         """The bank returns ``line`` on ``day``: a reject before its collection date,
-        a return after."""
+        a return after (by default on Monday 23 March, the fifth business day after
+        the collection of the first invoice on 16 March, the last day of a return)."""
         with freeze_time(day):
             self.env["sepa.return.wizard"].create(
                 {"line_id": line.id, "reason_code": code, "date_return": day, **values}

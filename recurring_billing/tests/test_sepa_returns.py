@@ -144,7 +144,8 @@ class TestSepaReturns(SepaCommon):
         with freeze_time("2026-03-02"):
             line = self._collect().line_ids
         self.assertEqual(line.sequence_type, "frst")
-        with freeze_time("2026-03-16"):
+        # Collected on Monday 16 March: the bank rejects it by Friday 13.
+        with freeze_time("2026-03-13"):
             self._return(line, "AM04", return_type="reject")
         self.assertEqual(self.mandate.sequence_state, "first")
 

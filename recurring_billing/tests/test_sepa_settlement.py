@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..models.tools import selection_label
 from .sepa_common import SepaCommon, parse
@@ -202,3 +202,100 @@ class TestSepaSettlement(SepaCommon):
         with freeze_time("2026-03-18"):
             retry = self._collect()
         self.assertEqual((retry.mandate_id, retry.sequence_type), (one_off, "ooff"))
+
+    def _collected(self):
+        """The debit sent on 2 March and collected on Monday 16 March: the invoice
+        of 100.00 is paid."""
+        with freeze_time("2026-03-02"):
+            line = self._collect()
+        with freeze_time("2026-03-16"):
+            self.env["sepa.debit.batch.line"]._cron_mark_collected()
+        self.assertEqual(self.invoice.payment_state, "paid")
+        return line
+
+    def assertStillCollected(self, line):
+        self.assertEqual(line.state, "collected")
+        self.assertEqual(line.payment_id.state, "paid")
+        self.assertFalse(line.return_move_id)
+        self.assertEqual(self.invoice.payment_state, "paid")
+        self.assertEqual(self.invoice.amount_residual, 0.0)
+        self.assertEqual(self.mandate.state, "valid")
+
+    def test_reject_on_the_settlement_day_is_refused(self):
+        # Collected on Monday 16 March, the debit is settled that day: what the
+        # bank reports on the 16th is a return, never a reject.
+        line = self._collected()
+        with freeze_time("2026-03-16"):
+            wizard = self._wizard(
+                line, return_type="reject", date_return=date(2026, 3, 16)
+            )
+            with self.assertRefused(UserError, "on or after the settlement.*return"):
+                wizard.action_confirm()
+        self.assertStillCollected(line)
+
+    def test_return_after_five_business_days_is_refused(self):
+        # Settled Monday 16 March: the bank may return it until the fifth TARGET2
+        # business day after, Monday 23 March. A "return" dated 15 April would
+        # reverse the 100.00 payment and reopen the invoice: refused, and since 15
+        # April is within 8 weeks (until 11 May) the customer may have asked for a
+        # refund.
+        line = self._collected()
+        with freeze_time("2026-04-15"):
+            wizard = self._wizard(
+                line, return_type="return", date_return=date(2026, 4, 15)
+            )
+            with self.assertRefused(
+                UserError, r"Return Date 04/15/2026 .* after 03/23/2026.*as a refund"
+            ):
+                wizard.action_confirm()
+        self.assertStillCollected(line)
+
+    def _recorded(self, line, return_type, code, day):
+        """``line`` returned on ``day``: the 100.00 payment is reversed, the
+        invoice open again."""
+        with freeze_time(day):
+            line.record_return(return_type, code, day)
+        self.assertEqual(line.state, "returned")
+        self.assertEqual(self.invoice.amount_residual, 100.0)
+
+    def _refused(self, line, return_type, code, day, regex):
+        """``line`` returned on ``day`` is refused with ``regex``; nothing moves."""
+        with freeze_time(day), self.assertRefused(UserError, regex):
+            line.record_return(return_type, code, day)
+        self.assertStillCollected(line)
+
+    def test_return_on_the_fifth_business_day_is_recorded(self):
+        self._recorded(self._collected(), "return", "AM04", "2026-03-23")
+
+    def test_refund_booked_after_eight_weeks_is_recorded(self):
+        # Settled 16 March; the debtor claims by 11 May (8 weeks), the banks book it
+        # days later: the 100.00 taken back on 13 May is recorded, the invoice open.
+        line = self._collected()
+        self._recorded(line, "refund", "MD06", "2026-05-13")
+        self.assertEqual(line.return_type, "refund")
+
+    def test_return_form_proposes_a_refund_after_the_return_window(self):
+        # Settled Monday 16 March, returns end on Monday 23 March: dated 15 April,
+        # within 8 weeks, the bank's debit can only be a refund.
+        line = self._collected()
+        with freeze_time("2026-04-15"):
+            wizard = self._wizard(line, reason_code="MD06", date_return="2026-04-15")
+            self.assertEqual(wizard.return_type, "refund")
+            wizard.action_confirm()
+        self.assertEqual((line.state, line.return_type), ("returned", "refund"))
+        self.assertEqual(self.invoice.amount_residual, 100.0)
+
+    def test_return_form_follows_a_corrected_date(self):
+        # Opened on 26 March (after the return window ending 23 March): a refund is
+        # proposed; the date corrected to 18 March makes it a return again.
+        line = self._collected()
+        with freeze_time("2026-03-26"):
+            form = Form(
+                self.env["sepa.return.wizard"].with_context(
+                    **line.action_return()["context"]
+                )
+            )
+            form.reason_code = "AM04"
+            self.assertEqual(form.return_type, "refund")
+            form.date_return = date(2026, 3, 18)
+            self.assertEqual(form.return_type, "return")

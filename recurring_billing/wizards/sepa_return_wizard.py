@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 
-from ..engine.sepa_returns import REASON_CODE_SELECTION, RETURN_TYPES, mandate_action
+from ..engine.sepa_returns import (
+    REASON_CODE_SELECTION,
+    RETURN_TYPES,
+    mandate_action,
+    proposed_return_type,
+)
 
 
 class SepaReturnWizard(models.TransientModel):
@@ -25,7 +30,9 @@ class SepaReturnWizard(models.TransientModel):
         store=True,
         readonly=False,
         precompute=True,
-        help="A reject comes before the collection date, a return on or after it.",
+        help="A reject comes before the collection date, a return from it to 5 "
+        "TARGET2 business days after, a refund up to 8 weeks after (13 months for "
+        "a debit never authorised).",
     )
     reason_code = fields.Selection(
         REASON_CODE_SELECTION,
@@ -47,11 +54,12 @@ class SepaReturnWizard(models.TransientModel):
     @api.depends("line_id", "date_return")
     def _compute_return_type(self):
         for wizard in self:
-            if wizard.return_type == "refund":
-                continue
             settled = wizard.line_id.date_collection
-            early = settled and wizard.date_return and wizard.date_return < settled
-            wizard.return_type = "reject" if early else "return"
+            wizard.return_type = (
+                proposed_return_type(settled, wizard.date_return)
+                if settled and wizard.date_return
+                else "return"
+            )
 
     @api.depends("reason_code", "company_id")
     def _compute_reason_effect(self):
