@@ -62,10 +62,16 @@ class RecurringSubscription(models.Model):
         return True
 
     def action_convert_trial(self, day=None):
-        """End the trial on ``day`` (its planned end by default): paid service begins."""
+        """End the trial on ``day``: paid service, and its first period, begin then.
+
+        By default the trial ends today ("End trial now"), or on its planned end when
+        that day is past (the daily job catching up): service is never billed from a
+        day after it began.
+        """
         self._check_states(("trial",), self.env._("converted"))
+        today = self._today()
         for sub in self:
-            when = day or sub.date_trial_end or sub._today()
+            when = day or min(sub.date_trial_end or today, today)
             if (
                 sub.plan_id.trial_requires_payment_method
                 and sub.payment_method == "manual"
