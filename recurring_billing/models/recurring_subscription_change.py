@@ -484,7 +484,6 @@ class RecurringSubscription(models.Model):
             )
         today = self._today()
         yesterday = today - timedelta(days=1)
-        self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         # Credited before the new periods start, which forget the old ones.
         self._credit_unused_days(yesterday)

@@ -555,19 +555,27 @@ class RecurringSubscription(models.Model):
             sub.date_service_start = day
 
     def _bill_used_days(self, last_day):
-        """Invoice now the days served up to ``last_day`` that are not billed yet.
+        """Invoice now the days served up to ``last_day`` that are not billed yet: the
+        one home of what a stop of service (pause, suspension, cancellation, a move to
+        other periods) bills before it, whatever the billing mode.
 
-        Plans billing in arrears invoice a period once it is over; when service stops
-        inside one (pause, cancellation), the periods already over and the days used
-        of the current one, prorated, are invoiced at once, or they would never be.
+        The periods over by then are invoiced whole, each with its own dates, and the
+        one holding ``last_day`` only for its days used, prorated: in arrears it would
+        never be billed otherwise; in advance, a period due but not billed yet (the
+        job had not run) bills only the days used, never the days after the stop
+        (doc/BILLING.md, Cancel now / pause). A period cut short stays the next one
+        to invoice, so nothing of it counts as paid ahead.
         """
         today = self._today()
         for sub in self:
-            plan = sub.plan_id
-            if sub.state != "active" or plan.is_free or plan.billing_mode != "arrears":
+            if sub.state != "active" or sub.plan_id.is_free:
                 continue
             schedule = sub._schedule()
-            spans = schedule.used(last_day)
+            spans = [
+                span
+                for span in schedule.used(last_day)
+                if sub._billed_on_these_periods(span)
+            ]
             for span in spans:
                 sub._invoice_periods(
                     [span], invoice_date=min(schedule.billing_date(span), today)

@@ -132,7 +132,6 @@ class RecurringSubscription(models.Model):
         are billed as if the invoicing job had run, and the days used of a period
         billed in arrears now. Returns the last day of service."""
         yesterday = today - timedelta(days=1)
-        self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         return yesterday
 
@@ -284,8 +283,10 @@ class RecurringSubscription(models.Model):
                     )
                 sub.message_post(body=body)
             return True
-        # The periods due up to today are billed as if the invoicing job had run.
-        self._invoice_due(today)
+        # The days used up to today (today counts as used, as it does for the credit
+        # of unused days) are billed first: the periods over in full, the one holding
+        # today for its days used if it was not billed yet.
+        self._bill_used_days(today)
         unused = {}
         if credit_unused:
             # What billed them, taken before the changes planned for them are dropped.
@@ -293,8 +294,6 @@ class RecurringSubscription(models.Model):
                 unused[sub] = sub._lines_by_period(sub._billed_ahead(today))
         # Without a next period, the changes planned for it never come.
         self.filtered("date_pending_change").action_cancel_pending_change()
-        # Today counts as used, as it does for the credit of unused days.
-        self._bill_used_days(today)
         with self._mrr_tracking("cancel", today, True) as tracked:
             tracked.write(
                 {
