@@ -463,7 +463,10 @@ class RecurringSubscription(models.Model):
         if billed is None:
             billed = self._lines_by_period(self._billed_ahead(after))
         billed = [(period, lines) for period, lines in billed if period.end > day_end]
-        if not billed:
+        paid_until = self._credited_after([period for period, _lines in billed])
+        if not billed or (paid_until and paid_until <= day_end):
+            # Nothing paid after the last day of service: credited already, or
+            # billed only up to it (_bill_used_days).
             return
         self.date_paid_until = day_end
         self._invoice_change_ahead(after, billed, [])
@@ -563,8 +566,11 @@ class RecurringSubscription(models.Model):
         one holding ``last_day`` only for its days used, prorated: in arrears it would
         never be billed otherwise; in advance, a period due but not billed yet (the
         job had not run) bills only the days used, never the days after the stop
-        (doc/BILLING.md, Cancel now / pause). A period cut short stays the next one
-        to invoice, so nothing of it counts as paid ahead.
+        (doc/BILLING.md, Cancel now / pause). In arrears, a period cut short stays
+        the next one to invoice (its rest is billed at its end if service goes on);
+        in advance, it is billed, paid until ``last_day`` (``date_paid_until``), as
+        if its days after it had been credited: no credit takes them, and a resume
+        or a reactivation inside it charges or credits exactly as after a credit.
         """
         today = self._today()
         for sub in self:
@@ -583,7 +589,12 @@ class RecurringSubscription(models.Model):
             if spans:
                 last = spans[-1]
                 whole = last.end == schedule.period(last.index).end
-                sub.next_period_index = last.index + 1 if whole else last.index
+                if whole or schedule.in_advance:
+                    sub.next_period_index = last.index + 1
+                else:
+                    sub.next_period_index = last.index
+                if not whole and schedule.in_advance:
+                    sub.date_paid_until = last.end
 
     def action_invoice_now(self):
         """Invoice the due periods now; if none is due yet, the next period, dated today."""
