@@ -159,6 +159,18 @@ class RecurringSubscription(models.Model):
             sub.preview_date_invoice = sub._billing_date(period)
             sub.preview_html = sub._billing_view(period)._preview_table(period)
 
+    def _period_amounts(self, period, lang):
+        """(description, amount without tax) of each invoice line of ``period``, as
+        its invoice bills them: with the changes and the share in force then."""
+        self.ensure_one()
+        view = self._billing_view(period)
+        return [
+            (vals["name"], line.price_subtotal)
+            for line, vals in zip(
+                view.line_ids, view._own_invoice_line_vals(period, lang), strict=True
+            )
+        ]
+
     def _preview_table(self, period):
         """The lines this record bills for ``period``, as a table (see _billing_view)."""
         lang = self.env["recurring.invoice.maker"]._lang(self)

@@ -75,6 +75,24 @@ class TestScheduleEdges(InvoicingCommon):
         self._run_cron("2026-04-10")
         self.assertEqual(len(self._invoices(sub)), 3, "nothing more before 2027")
 
+    def test_preview_of_a_change_to_yearly_is_what_it_invoices(self):
+        sub = self._active(self.plan_monthly, date(2026, 3, 1))
+        self._run_cron("2026-03-01")
+        with freeze_time("2026-03-10"):
+            # The preview the portal shows before the customer confirms.
+            preview = sub._change_plan_preview(self.plan_annual)
+            sub.action_change_plan(self.plan_annual)
+        # March paid 100: -100 x 22/31 = -70.97, then 1 200 for 2026-03-10 ..
+        # 2027-03-09: 1 129.03 now, not 1 200 x 22/31 - 70.97 = 780.64.
+        self.assertEqual(
+            [line["amount"] for line in preview["lines"]], [-70.97, 1200.0]
+        )
+        self.assertEqual(preview["amount"], 1129.03)
+        self.assertEqual(
+            self._signed_moves(sub),
+            [("2026-03-01", 100.0), ("2026-03-10", -70.97), ("2026-03-10", 1200.0)],
+        )
+
     def test_downgrade_yearly_to_monthly_now_credits_unused_year(self):
         sub = self._active(self.plan_annual, date(2026, 1, 1))
         self._run_cron("2026-01-01")
