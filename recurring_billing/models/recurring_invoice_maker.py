@@ -278,7 +278,7 @@ class RecurringInvoiceMaker(models.AbstractModel):
         if not pieces:
             return self.env["account.move"]
         refund = sum(piece.amount for piece in pieces) < 0
-        period_record = sub.period_ids.filtered(
+        period_record = sub._ledger().filtered(
             lambda record: record.date_start == period.start
         )[:1]
         lang = self._lang(sub)

@@ -165,6 +165,7 @@ class RecurringInvoicingJob(models.AbstractModel):
                 [
                     ("subscription_id", "in", batch.ids),
                     ("date_start", "in", [p.start for ps in due.values() for p in ps]),
+                    ("is_credited", "=", False),
                 ]
             )
         }

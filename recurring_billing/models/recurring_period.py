@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..engine.periods import Period
 from .tools import selection_label
@@ -9,7 +10,9 @@ class RecurringPeriod(models.Model):
     """The period ledger: one row per invoiced period of a subscription.
 
     The unique index on (subscription, start) is what makes invoicing a period twice
-    impossible, whatever runs at the same time.
+    impossible, whatever runs at the same time. A period credited in full no longer
+    holds its start: new periods starting that day (a change to other periods, a
+    reactivation, a resume) bill it again.
     """
 
     _name = "recurring.period"
@@ -68,23 +71,34 @@ class RecurringPeriod(models.Model):
         related="move_id.amount_untaxed", currency_field="currency_id"
     )
     is_written_off = fields.Boolean("Written Off", readonly=True, copy=False)
+    is_credited = fields.Boolean(
+        "Credited in Full",
+        readonly=True,
+        copy=False,
+        help="Every day of the period was credited: the service stopped, or moved to "
+        "other periods, before its first day. New periods may start that day.",
+    )
     state = fields.Selection(
         [
             ("invoiced", "Invoiced"),
             ("to_reinvoice", "To Re-invoice"),
             ("written_off", "Written Off"),
+            ("credited", "Credited"),
         ],
         compute="_compute_state",
         store=True,
         index=True,
         help="To re-invoice: its invoice was cancelled, reset to draft or deleted. "
-        "Written off: on purpose, it will not be billed.",
+        "Written off: on purpose, it will not be billed. Credited: every day of it "
+        "was credited, the service stopped or moved to other periods.",
     )
 
     _sql_constraints = [
         (
             "subscription_start_unique",
-            "UNIQUE(subscription_id, date_start)",
+            # The partial unique index made by init(): periods credited in full are
+            # left out of it.
+            "",
             "This period of the subscription is already in the ledger: a period is "
             "invoiced only once.",
         ),
@@ -94,6 +108,16 @@ class RecurringPeriod(models.Model):
             "A period cannot end before it starts.",
         ),
     ]
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (subscription_id, date_start) "
+                "WHERE is_credited IS NOT TRUE",
+                SQL.identifier(f"{self._table}_subscription_start_unique"),
+                SQL.identifier(self._table),
+            )
+        )
 
     @api.depends("move_ids.recurring_kind")
     def _compute_move_id(self):
@@ -109,6 +133,7 @@ class RecurringPeriod(models.Model):
         "move_id.reversal_move_ids.state",
         "move_id.reversal_move_ids.amount_total",
         "is_written_off",
+        "is_credited",
     )
     def _compute_state(self):
         for period in self:
@@ -131,7 +156,10 @@ class RecurringPeriod(models.Model):
                 and move.currency_id.compare_amounts(credited, move.amount_total) < 0
             )
             if valid:
-                period.state = "invoiced"
+                # Credited in full by a step: its invoice stands beside the credit.
+                # An invoice of it cancelled since is to re-invoice all the same, or
+                # the credit would be left alone.
+                period.state = "credited" if period.is_credited else "invoiced"
             elif period.is_written_off:
                 period.state = "written_off"
             else:
@@ -177,6 +205,16 @@ class RecurringPeriod(models.Model):
         replaced by a new invoice of the same period.
         """
         self._check_to_reinvoice(self.env._("re-invoiced"))
+        credited = self.filtered("is_credited")
+        if credited:
+            raise UserError(
+                self.env._(
+                    "The period %(period)s was credited in full when its days moved "
+                    "to other periods, which bill them: it cannot be billed again. "
+                    "Cancel its credit note too, then write the period off.",
+                    period=credited[0].display_name,
+                )
+            )
         drafts = self.filtered(lambda period: period.move_id.state == "draft")
         drafts.move_id.action_post()
         today = fields.Date.context_today(self)

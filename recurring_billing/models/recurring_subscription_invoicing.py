@@ -482,6 +482,7 @@ class RecurringSubscription(models.Model):
             return
         self.date_paid_until = day_end
         self._invoice_change_ahead(after, billed, [])
+        self._mark_credited([period for period, _lines in billed], after)
 
     def _credited_after(self, periods):
         """The last day paid before the credit of ``periods`` (``date_paid_until``): the
@@ -510,6 +511,36 @@ class RecurringSubscription(models.Model):
                 )
                 if start <= until:
                     sub._invoice_change(lines, [], period, start, until=until)
+            sub._mark_credited(periods, day)
+
+    def _ledger(self):
+        """The ledger rows holding their periods: not those credited in full."""
+        return self.period_ids.filtered(lambda record: not record.is_credited)
+
+    def _mark_credited(self, periods, day):
+        """Record that the ledger rows within ``periods`` starting on or after ``day``
+        are credited in full, the days of ``periods`` from ``day`` just credited: new
+        periods may start on their first days (doc/BILLING.md). A row may hold only
+        part of its period (prorated from a calendar anchor or a resume)."""
+        rows = self._ledger().filtered(
+            lambda record: record.date_start >= day and _within(record, periods)
+        )
+        # sudo: users only read the ledger; the credit was the step's to make.
+        rows.sudo().is_credited = True
+
+    def _unmark_credited(self, periods):
+        """Rows within ``periods`` credited in full and charged again hold their starts
+        again, unless newer periods starting the same day hold them."""
+        held = set(self._ledger().mapped("date_start"))
+        rows = self.period_ids.filtered(
+            lambda record: (
+                record.is_credited
+                and record.date_start not in held
+                and _within(record, periods)
+            )
+        )
+        # sudo: users only read the ledger; the charge was the step's to make.
+        rows.sudo().is_credited = False
 
     def _charge_credited_days_from(self, day, periods):
         """Charge again the days from ``day`` of ``periods`` that a pause credited: the
@@ -517,6 +548,7 @@ class RecurringSubscription(models.Model):
         self.ensure_one()
         credited_after = self._credited_after(periods)
         if credited_after:
+            self._unmark_credited(periods)
             for period, lines in self._lines_by_period(periods):
                 start = max(day, period.start, credited_after + timedelta(days=1))
                 if start <= period.end:
@@ -534,7 +566,7 @@ class RecurringSubscription(models.Model):
             spans = sub._due_periods(today)
             if not spans:
                 continue
-            billed = set(sub.period_ids.mapped("date_start"))
+            billed = set(sub._ledger().mapped("date_start"))
             todo = [span for span in spans if span.start not in billed]
             if todo and not sub.plan_id.is_free:
                 sub._invoice_periods(todo)
@@ -640,7 +672,7 @@ class RecurringSubscription(models.Model):
                         )
                     )
                 periods, invoice_date = [next_period], today
-            billed = sub.period_ids.filtered(
+            billed = sub._ledger().filtered(
                 lambda record, periods=periods: (
                     record.date_start in {p.start for p in periods}
                 )
@@ -705,3 +737,8 @@ class RecurringSubscription(models.Model):
     def _generate_recurring_invoices(self, **kwargs):
         """Run the invoicing job (see ``recurring.invoicing.job._generate``)."""
         return self.env["recurring.invoicing.job"]._generate(**kwargs)
+
+
+def _within(record, periods):
+    """Whether the ledger row ``record`` starts within one of ``periods``."""
+    return any(period.start <= record.date_start <= period.end for period in periods)

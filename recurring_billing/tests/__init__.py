@@ -21,6 +21,7 @@ from . import test_arrears_stop
 from . import test_pending_prices
 from . import test_invoicing_errors
 from . import test_sepa_reconcile_debits
+from . import test_edges_same_day
 from . import test_edges_schedule
 from . import test_edges_doors
 from . import test_lifecycle_job

@@ -1,0 +1,156 @@
+"""New periods starting on the first day of a period the invoicing job already billed:
+that period's days are all credited, and the new one is billed (doc/BILLING.md, "Edge
+paths")."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .invoicing_common import InvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRestartOnABilledDay(InvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan_monthly = cls._create_plan("Monthly", "M100", cls.product_basic, 100.0)
+
+    def test_interval_change_on_the_day_the_job_billed_bills_the_new_plan(self):
+        # The job billed 100 for 2026-03-10..04-09 this morning; the customer moves to
+        # yearly 1 200 the same day. All 31 days of the month are unused:
+        # -100 x 31/31 = -100.00; then 1 200 for 2026-03-10..2027-03-09.
+        sub = self._active(self.plan_monthly, date(2026, 3, 10))
+        self._run_cron("2026-03-10")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-03-10", 100.0), ("2026-03-10", -100.0), ("2026-03-10", 1200.0)],
+        )
+        self.assertEqual(sub.date_next_invoice, date(2027, 3, 10))
+        # The job of the next days bills nothing more. The ledger holds the month,
+        # credited in full, and the year starting the same day.
+        self._run_cron("2026-04-10")
+        self.assertEqual(len(self._invoices(sub)), 3)
+        month, year = sub.period_ids.sorted("date_end")
+        self.assertEqual(
+            (month.date_start, month.date_end, month.state),
+            (date(2026, 3, 10), date(2026, 4, 9), "credited"),
+        )
+        self.assertEqual(
+            (year.date_start, year.date_end, year.state),
+            (date(2026, 3, 10), date(2027, 3, 9), "invoiced"),
+        )
+        self.assertEqual(year.move_id.amount_untaxed, 1200.0)
+
+    def test_reactivation_the_day_of_a_cancel_bills_the_new_period(self):
+        # 100 billed for 2026-02-10..03-09; cancelled now the same day without credit,
+        # then reactivated the same day: the 28 paid days are credited (-100.00) and
+        # the new period 2026-02-10..03-09 billed (100): the month is paid once.
+        sub = self._active(self.plan_monthly, date(2026, 2, 10))
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-10"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-02-10")
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-02-10", 100.0), ("2026-02-10", -100.0), ("2026-02-10", 100.0)],
+        )
+        self._run_cron("2026-03-10")
+        self.assertEqual(
+            self._signed_lines(sub)[3:], [("2026-03-10", 100.0)], "next month once"
+        )
+
+    def test_resume_keeping_the_anchor_bills_the_credited_period_again(self):
+        # 100 billed for 2026-03-10..04-09; paused that day: all 31 days credited
+        # (-100.00). Resumed on 03-20 keeping the anchor: 03-20..04-09 is served
+        # after all, 21 of 31 days: 100 x 21/31 = 67.74, on the same period.
+        self.plan_monthly.resume_policy = "keep_anchor"
+        sub = self._active(self.plan_monthly, date(2026, 3, 10))
+        self._run_cron("2026-03-10")
+        with freeze_time("2026-03-10"):
+            sub.action_pause()
+        self.assertEqual(sub.period_ids.state, "credited")
+        with freeze_time("2026-03-20"):
+            sub.action_resume()
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-03-10", 100.0), ("2026-03-10", -100.0), ("2026-03-20", 67.74)],
+        )
+        self.assertEqual(sub.period_ids.state, "invoiced")
+        self.assertEqual(len(sub.period_ids.move_ids), 3)
+        self._run_cron("2026-04-10")
+        self.assertEqual(self._signed_lines(sub)[3:], [("2026-04-10", 100.0)])
+
+    def test_change_on_the_first_day_of_a_prorated_period_bills_the_new_plan(self):
+        # Monthly 100 aligned to the 1st, started 2026-03-10: the job bills
+        # 03-10..03-31, 22 of 31 days: 100 x 22/31 = 70.97. To yearly 1 200 the same
+        # day: those 22 days credited (-70.97), then 1 200 for 2026-03-10..2027-03-09.
+        self.plan_monthly.anchor_policy = "aligned"
+        sub = self._active(self.plan_monthly, date(2026, 3, 10))
+        self._run_cron("2026-03-10")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-03-10", 70.97), ("2026-03-10", -70.97), ("2026-03-10", 1200.0)],
+        )
+        self.assertEqual(sub.date_next_invoice, date(2027, 3, 10))
+
+    def test_resume_after_a_same_day_reactivation_charges_the_new_period(self):
+        # 100 for 2026-02-10..03-09, cancelled and reactivated that day: -100 and
+        # 100 for the new period 02-10..03-09. Paused on 02-15: its 23 days from then
+        # credited, -100 x 23/28 = -82.14. Resumed on 02-20 keeping the anchor:
+        # 02-20..03-09 charged again, 100 x 18/28 = 64.29, on the new period only.
+        self.plan_monthly.resume_policy = "keep_anchor"
+        sub = self._active(self.plan_monthly, date(2026, 2, 10))
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-10"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-02-10")
+        with freeze_time("2026-02-15"):
+            sub.action_pause()
+        with freeze_time("2026-02-20"):
+            sub.action_resume()
+        self.assertEqual(
+            self._signed_lines(sub),
+            [
+                ("2026-02-10", 100.0),
+                ("2026-02-10", -100.0),
+                ("2026-02-10", 100.0),
+                ("2026-02-15", -82.14),
+                ("2026-02-20", 64.29),
+            ],
+        )
+        self.assertEqual(
+            sub.period_ids.sorted("id").mapped("state"), ["credited", "invoiced"]
+        )
+
+    def test_invoice_of_a_credited_period_cancelled_is_not_billed_again(self):
+        # 100, -100 and 1 200 as above; then the accountant cancels the 100 invoice:
+        # the -100 credit stands alone, the period is to look at again. Billing it
+        # again would bill its days twice (the year bills them): refused; written
+        # off once its credit note is cancelled too.
+        sub = self._active(self.plan_monthly, date(2026, 3, 10))
+        self._run_cron("2026-03-10")
+        with freeze_time("2026-03-10"):
+            sub.action_change_plan(self.plan_annual)
+        month = sub.period_ids.sorted("date_end")[0]
+        month.move_id.button_draft()
+        month.move_id.button_cancel()
+        self.assertEqual(month.state, "to_reinvoice")
+        with self.assertRaisesRegex(UserError, "credited in full"):
+            month.action_reinvoice()
+        credit = sub.invoice_ids.filtered(lambda move: move.move_type == "out_refund")
+        credit.button_draft()
+        credit.button_cancel()
+        month.action_write_off()
+        self.assertEqual(month.state, "written_off")
+        posted = sub.invoice_ids.filtered(lambda move: move.state == "posted")
+        self.assertEqual(posted.mapped("amount_untaxed"), [1200.0])
