@@ -223,20 +223,27 @@ class RecurringInvoiceMaker(models.AbstractModel):
     def _change_preview(self, sub, view):
         """What changing ``sub`` today into ``view`` (an in-memory copy on its new
         plan and lines) invoices at once, without tax: a list of {"name", "amount"}
-        (credits negative) over the periods already billed in advance, and their net.
-        Nothing when no period holding today or after it is billed yet: the change is
-        then billed with the next period."""
+        (credits negative) and their net.
+
+        On the same periods, the change is prorated over the periods already billed
+        in advance (nothing when none holds today or a later day: the change is then
+        billed with the next period). To a plan billing on other periods, as
+        ``_change_periods_now`` bills it: the days of those periods from today
+        credited at the old price, then the new plan's periods due today, from the
+        anchor it would take, as their invoices bill them (``_billing_view``).
+        """
         day = sub._today()
         billed = sub._billed_ahead(day)
-        new_lines = view._proration_lines()
-        changes = sub._changes_ahead(
-            day,
-            sub._lines_by_period(billed),
-            [(period, new_lines) for period in billed],
+        old = sub._lines_by_period(billed)
+        restarted = sub._restarts_periods(view.plan_id) and sub._restarted_view(
+            view, day
         )
+        new = [] if restarted else [(p, view._proration_lines()) for p in billed]
         lang = self._lang(sub)
         lines, net = [], Decimal(0)
-        for period, start, old_lines, period_new_lines in changes:
+        for period, start, old_lines, period_new_lines in sub._changes_ahead(
+            day, old, new
+        ):
             pieces, sources = self._change_pieces(
                 sub, old_lines, period_new_lines, period, start
             )
@@ -254,6 +261,10 @@ class RecurringInvoiceMaker(models.AbstractModel):
                 }
                 for piece in pieces
             ]
+        for period in restarted._due_periods(day) if restarted else []:
+            for name, amount in restarted._period_amounts(period, lang):
+                net += Decimal(str(amount))
+                lines.append({"name": name, "amount": amount})
         return lines, float(net)
 
     @api.model

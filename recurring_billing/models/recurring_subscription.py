@@ -193,7 +193,8 @@ class RecurringSubscription(models.Model):
         copy=False,
         readonly=True,
         help="Last day paid of the current period when the days after it were "
-        "credited (a cancellation crediting the unused days).",
+        "credited (a pause, a cancellation crediting the unused days) or never "
+        "billed (a pause or a cancellation before the period was invoiced).",
     )
     date_pause = fields.Date("Paused Since", copy=False)
     date_resume = fields.Date(

@@ -200,7 +200,7 @@ class RecurringSubscription(models.Model):
             self.pending_plan_id = plan
             self._date_pending_changes()
             return True
-        if self.state == "active" and self._changes_periods(plan):
+        if self._restarts_periods(plan):
             self._change_periods_now(plan, "upgrade" if upgrade else "downgrade")
             return True
         self._change_now(
@@ -214,6 +214,19 @@ class RecurringSubscription(models.Model):
         # Scheduled changes of the add-ons kept by the new plan still hold.
         self._date_pending_changes()
         return True
+
+    def _restarts_periods(self, plan):
+        """Whether a move to ``plan`` now stops the current periods and starts the
+        plan's own (``_change_periods_now``): an active subscription, a plan billing
+        on other periods. The change and its preview both ask it."""
+        self.ensure_one()
+        return self.state == "active" and self._changes_periods(plan)
+
+    def _restarted_view(self, view, day):
+        """``view``, an in-memory copy on another plan, with that plan's periods
+        starting on ``day`` as ``_change_periods_now`` starts them."""
+        view.update(dict(self._restart_vals(day, view.plan_id), state="active"))
+        return view
 
     def _check_plan_change(self, plan):
         """Refuse a move to ``plan`` that this subscription cannot take: its state,
@@ -484,7 +497,6 @@ class RecurringSubscription(models.Model):
             )
         today = self._today()
         yesterday = today - timedelta(days=1)
-        self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         # Credited before the new periods start, which forget the old ones.
         self._credit_unused_days(yesterday)

@@ -159,6 +159,18 @@ class RecurringSubscription(models.Model):
             sub.preview_date_invoice = sub._billing_date(period)
             sub.preview_html = sub._billing_view(period)._preview_table(period)
 
+    def _period_amounts(self, period, lang):
+        """(description, amount without tax) of each invoice line of ``period``, as
+        its invoice bills them: with the changes and the share in force then."""
+        self.ensure_one()
+        view = self._billing_view(period)
+        return [
+            (vals["name"], line.price_subtotal)
+            for line, vals in zip(
+                view.line_ids, view._own_invoice_line_vals(period, lang), strict=True
+            )
+        ]
+
     def _preview_table(self, period):
         """The lines this record bills for ``period``, as a table (see _billing_view)."""
         lang = self.env["recurring.invoice.maker"]._lang(self)
@@ -463,7 +475,10 @@ class RecurringSubscription(models.Model):
         if billed is None:
             billed = self._lines_by_period(self._billed_ahead(after))
         billed = [(period, lines) for period, lines in billed if period.end > day_end]
-        if not billed:
+        paid_until = self._credited_after([period for period, _lines in billed])
+        if not billed or (paid_until and paid_until <= day_end):
+            # Nothing paid after the last day of service: credited already, or
+            # billed only up to it (_bill_used_days).
             return
         self.date_paid_until = day_end
         self._invoice_change_ahead(after, billed, [])
@@ -587,19 +602,30 @@ class RecurringSubscription(models.Model):
             sub.date_service_start = day
 
     def _bill_used_days(self, last_day):
-        """Invoice now the days served up to ``last_day`` that are not billed yet.
+        """Invoice now the days served up to ``last_day`` that are not billed yet: the
+        one home of what a stop of service (pause, suspension, cancellation, a move to
+        other periods) bills before it, whatever the billing mode.
 
-        Plans billing in arrears invoice a period once it is over; when service stops
-        inside one (pause, cancellation), the periods already over and the days used
-        of the current one, prorated, are invoiced at once, or they would never be.
+        The periods over by then are invoiced whole, each with its own dates, and the
+        one holding ``last_day`` only for its days used, prorated: in arrears it would
+        never be billed otherwise; in advance, a period due but not billed yet (the
+        job had not run) bills only the days used, never the days after the stop
+        (doc/BILLING.md, Cancel now / pause). In arrears, a period cut short stays
+        the next one to invoice (its rest is billed at its end if service goes on);
+        in advance, it is billed, paid until ``last_day`` (``date_paid_until``), as
+        if its days after it had been credited: no credit takes them, and a resume
+        or a reactivation inside it charges or credits exactly as after a credit.
         """
         today = self._today()
         for sub in self:
-            plan = sub.plan_id
-            if sub.state != "active" or plan.is_free or plan.billing_mode != "arrears":
+            if sub.state != "active" or sub.plan_id.is_free:
                 continue
             schedule = sub._schedule()
-            spans = schedule.used(last_day)
+            spans = [
+                span
+                for span in schedule.used(last_day)
+                if sub._billed_on_these_periods(span)
+            ]
             for span in spans:
                 sub._invoice_periods(
                     [span], invoice_date=min(schedule.billing_date(span), today)
@@ -607,7 +633,12 @@ class RecurringSubscription(models.Model):
             if spans:
                 last = spans[-1]
                 whole = last.end == schedule.period(last.index).end
-                sub.next_period_index = last.index + 1 if whole else last.index
+                if whole or schedule.in_advance:
+                    sub.next_period_index = last.index + 1
+                else:
+                    sub.next_period_index = last.index
+                if not whole and schedule.in_advance:
+                    sub.date_paid_until = last.end
 
     def action_invoice_now(self):
         """Invoice the due periods now; if none is due yet, the next period, dated today."""

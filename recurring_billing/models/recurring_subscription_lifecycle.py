@@ -62,10 +62,16 @@ class RecurringSubscription(models.Model):
         return True
 
     def action_convert_trial(self, day=None):
-        """End the trial on ``day`` (its planned end by default): paid service begins."""
+        """End the trial on ``day``: paid service, and its first period, begin then.
+
+        By default the trial ends today ("End trial now"), or on its planned end when
+        that day is past (the daily job catching up): service is never billed from a
+        day after it began.
+        """
         self._check_states(("trial",), self.env._("converted"))
+        today = self._today()
         for sub in self:
-            when = day or sub.date_trial_end or sub._today()
+            when = day or min(sub.date_trial_end or today, today)
             if (
                 sub.plan_id.trial_requires_payment_method
                 and sub.payment_method == "manual"
@@ -126,7 +132,6 @@ class RecurringSubscription(models.Model):
         are billed as if the invoicing job had run, and the days used of a period
         billed in arrears now. Returns the last day of service."""
         yesterday = today - timedelta(days=1)
-        self._invoice_due(yesterday)
         self._bill_used_days(yesterday)
         return yesterday
 
@@ -278,8 +283,10 @@ class RecurringSubscription(models.Model):
                     )
                 sub.message_post(body=body)
             return True
-        # The periods due up to today are billed as if the invoicing job had run.
-        self._invoice_due(today)
+        # The days used up to today (today counts as used, as it does for the credit
+        # of unused days) are billed first: the periods over in full, the one holding
+        # today for its days used if it was not billed yet.
+        self._bill_used_days(today)
         unused = {}
         if credit_unused:
             # What billed them, taken before the changes planned for them are dropped.
@@ -287,8 +294,6 @@ class RecurringSubscription(models.Model):
                 unused[sub] = sub._lines_by_period(sub._billed_ahead(today))
         # Without a next period, the changes planned for it never come.
         self.filtered("date_pending_change").action_cancel_pending_change()
-        # Today counts as used, as it does for the credit of unused days.
-        self._bill_used_days(today)
         with self._mrr_tracking("cancel", today, True) as tracked:
             tracked.write(
                 {

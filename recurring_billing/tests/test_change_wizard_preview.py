@@ -91,6 +91,28 @@ class TestChangeWizardPreview(RecurringCommon):
             self.assertEqual(shown, (50.0, 30.0, -20.0, -16.43))
             self.assertEqual(self._confirm(sub, wizard), -16.43)
 
+    def test_change_to_another_interval_shows_the_credit_and_the_new_period(self):
+        # Basic 30/month paid 02-10 .. 03-09 to Annual 1 200 on 02-15, new anchor:
+        # Basic unused −30 × 23/28 = −24.64, then Annual 1 200 for 2026-02-15 ..
+        # 2027-02-14 in full: 1 175.36 now, in a credit note and an invoice (never
+        # 1 200 × 23/28 − 24.64 = 961.07, a yearly price over a monthly period).
+        sub = self._started(self.plan_basic)
+        with freeze_time("2026-02-15"):
+            wizard, shown = self._wizard(sub, plan=self.plan_annual)
+            self.assertEqual(shown, (30.0, 100.0, 70.0, 1175.36))
+            self.assertEqual(self._confirm(sub, wizard), 1175.36)
+
+    def test_change_to_another_interval_aligned_shows_the_prorated_stub(self):
+        # As above with Annual aligned to the calendar year: −24.64, then the stub
+        # 2026-02-15 .. 12-31, 320 of 365 days: 1 200 × 320/365 = 1 052.05; net
+        # 1 027.41.
+        self.plan_annual.anchor_policy = "aligned"
+        sub = self._started(self.plan_basic)
+        with freeze_time("2026-02-15"):
+            wizard, shown = self._wizard(sub, plan=self.plan_annual)
+            self.assertEqual(shown[3], 1027.41)
+            self.assertEqual(self._confirm(sub, wizard), 1027.41)
+
     def test_a_plan_the_subscription_cannot_take_shows_why_instead_of_amounts(self):
         # Pro euro sells in EUR, the subscription bills in USD without a pricelist:
         # Apply would refuse it, so the wizard says so at once and shows no amount.

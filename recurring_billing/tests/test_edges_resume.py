@@ -85,6 +85,52 @@ class TestResumeEdges(InvoicingCommon):
             [("2026-01-10", 30.0), ("2026-01-20", -19.35), ("2026-01-25", 30.0)],
         )
 
+    def test_reactivation_on_the_day_of_a_cancel_before_the_job_ran_bills_it_once(
+        self,
+    ):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-02-15"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-02-15")
+        # The cancel billed the days used of the period the job had not billed,
+        # 10 .. 15 Feb: 30 x 6/28 = 6.43. Reactivated that day, a new period starts
+        # on 15 Feb: 30. 15 Feb, billed by both, is credited once: -30 x 1/28 =
+        # -1.07.
+        self.assertEqual(
+            self._signed_lines(sub),
+            [
+                ("2026-01-10", 30.0),
+                ("2026-02-10", 6.43),
+                ("2026-02-15", -1.07),
+                ("2026-02-15", 30.0),
+            ],
+        )
+
+    def test_reactivation_on_the_first_day_of_a_period_cancelled_before_the_job_ran(
+        self,
+    ):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-02-10"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-02-10")
+        # The cancel billed 10 Feb, the one day used of the period the job had not
+        # billed: 30 x 1/28 = 1.07. Reactivated that day, the new period 10 Feb ..
+        # 9 Mar starts on the same day and is billed, 30; 10 Feb, billed by both,
+        # is credited once: -1.07.
+        self.assertEqual(
+            self._signed_lines(sub),
+            [
+                ("2026-01-10", 30.0),
+                ("2026-02-10", 1.07),
+                ("2026-02-10", -1.07),
+                ("2026-02-10", 30.0),
+            ],
+        )
+
     def test_resumed_fixed_term_keeps_its_term(self):
         self.plan_basic.write({"term_type": "fixed", "term_periods": 3})
         sub = self._active(self.plan_basic, date(2026, 1, 10))

@@ -75,6 +75,24 @@ class TestScheduleEdges(InvoicingCommon):
         self._run_cron("2026-04-10")
         self.assertEqual(len(self._invoices(sub)), 3, "nothing more before 2027")
 
+    def test_preview_of_a_change_to_yearly_is_what_it_invoices(self):
+        sub = self._active(self.plan_monthly, date(2026, 3, 1))
+        self._run_cron("2026-03-01")
+        with freeze_time("2026-03-10"):
+            # The preview the portal shows before the customer confirms.
+            preview = sub._change_plan_preview(self.plan_annual)
+            sub.action_change_plan(self.plan_annual)
+        # March paid 100: -100 x 22/31 = -70.97, then 1 200 for 2026-03-10 ..
+        # 2027-03-09: 1 129.03 now, not 1 200 x 22/31 - 70.97 = 780.64.
+        self.assertEqual(
+            [line["amount"] for line in preview["lines"]], [-70.97, 1200.0]
+        )
+        self.assertEqual(preview["amount"], 1129.03)
+        self.assertEqual(
+            self._signed_moves(sub),
+            [("2026-03-01", 100.0), ("2026-03-10", -70.97), ("2026-03-10", 1200.0)],
+        )
+
     def test_downgrade_yearly_to_monthly_now_credits_unused_year(self):
         sub = self._active(self.plan_annual, date(2026, 1, 1))
         self._run_cron("2026-01-01")
@@ -134,27 +152,65 @@ class TestScheduleEdges(InvoicingCommon):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         with freeze_time("2026-02-15"):
             sub.action_cancel(credit_unused=True)
-        # Both periods begun were due (in advance): 30 each, as if the job had run;
-        # then 16 Feb .. 9 Mar unused = 22 of 28 days: -30 x 22/28 = -23.57.
+        # January was due and used in full: 30, as if the job had run. The period
+        # 10 Feb .. 9 Mar (28 days) was due but not billed: only its days used,
+        # 10 .. 15 Feb (today counts as used), 6 of 28: 30 x 6/28 = 6.43. Nothing
+        # was paid ahead, so nothing is credited.
         self.assertEqual(
-            self._signed_lines(sub),
-            [("2026-01-10", 30.0), ("2026-02-10", 30.0), ("2026-02-15", -23.57)],
+            self._signed_lines(sub), [("2026-01-10", 30.0), ("2026-02-10", 6.43)]
         )
         self._run_cron("2026-03-10")
-        self.assertEqual(len(self._invoices(sub)), 3)
+        self.assertEqual(len(self._invoices(sub)), 2)
+
+    def test_cancel_now_in_the_wizard_before_the_job_ran_bills_only_the_used_days(
+        self,
+    ):
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        reason = self.env["recurring.cancel.reason"].search([], limit=1)
+        with freeze_time("2026-02-15"):
+            self.env["recurring.cancel.wizard"].with_context(active_ids=sub.ids).create(
+                {"when": "now", "reason_id": reason.id}
+            ).action_confirm()
+        # The job billed 10 Jan .. 9 Feb: 30. The period 10 Feb .. 9 Mar (28 days)
+        # was not billed yet: the customer used 10 .. 15 Feb, 6 days: 30 x 6/28 =
+        # 6.43, not the whole period's 30 (the wizard credits nothing by default).
+        self.assertEqual(
+            self._invoice_lines(sub),
+            [
+                ("2026-01-10", "Basic — 10 Jan 2026 to 9 Feb 2026", 30.0),
+                ("2026-02-10", "Basic — 10 Feb 2026 to 15 Feb 2026", 6.43),
+            ],
+        )
 
     def test_pause_before_the_job_ran_bills_the_due_periods_once(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))
         with freeze_time("2026-02-15"):
             sub.action_pause()
-        # Jan 10 .. Feb 9 and Feb 10 .. Mar 9 were due before the pause: 30 each;
-        # then 15 Feb .. 9 Mar, 23 of 28 days, are credited: -30 x 23/28 = -24.64.
+        # Jan 10 .. Feb 9 was due and used: 30. Of Feb 10 .. Mar 9 (28 days), due but
+        # not billed, only the days before the pause are: 10 .. 14 Feb, 5 of 28:
+        # 30 x 5/28 = 5.36; the paused days are neither billed nor credited.
         self.assertEqual(
-            self._signed_lines(sub),
-            [("2026-01-10", 30.0), ("2026-02-10", 30.0), ("2026-02-15", -24.64)],
+            self._signed_lines(sub), [("2026-01-10", 30.0), ("2026-02-10", 5.36)]
         )
         self._run_cron("2026-03-10")
-        self.assertEqual(len(self._invoices(sub)), 3, "nothing billed while paused")
+        self.assertEqual(len(self._invoices(sub)), 2, "nothing billed while paused")
+
+    def test_resume_keeping_the_anchor_after_a_pause_before_the_job_ran(self):
+        self.plan_basic.resume_policy = "keep_anchor"
+        sub = self._active(self.plan_basic, date(2026, 1, 10))
+        with freeze_time("2026-02-15"):
+            sub.action_pause()
+        with freeze_time("2026-02-20"):
+            sub.action_resume()
+        self._run_cron("2026-02-20")
+        # 10 .. 14 Feb billed at the pause (5.36); resumed on 20 Feb keeping the
+        # anchor: 20 Feb .. 9 Mar, 18 of 28 days: 30 x 18/28 = 19.29. The paused
+        # days 15 .. 19 Feb are billed nowhere, no day twice.
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-01-10", 30.0), ("2026-02-10", 5.36), ("2026-02-20", 19.29)],
+        )
 
     def test_upgrade_before_the_job_ran_bills_due_periods_on_the_old_plan(self):
         sub = self._active(self.plan_basic, date(2026, 1, 10))

@@ -73,6 +73,48 @@ class TestLifecycle(RecurringCommon):
             ],
         )
 
+    def test_trial_ended_early_starts_its_first_period_that_day(self):
+        sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-01-25"):
+            # "End trial now", five days into a trial planned until 3 Feb.
+            sub.action_convert_trial()
+            sub._cron_generate_invoices()
+        # Paid service starts on 25 Jan: the first period is 25 Jan .. 24 Feb,
+        # invoiced 30.00 that day, and the conversion (New MRR 30) is dated then.
+        self.assertEqual(sub.date_anchor, date(2026, 1, 25))
+        self.assertEqual(sub.date_trial_end, date(2026, 1, 25))
+        self.assertEqual(
+            [
+                (move.invoice_date, line.name, line.price_subtotal)
+                for move in sub.invoice_ids
+                for line in move.invoice_line_ids
+            ],
+            [(date(2026, 1, 25), "Basic — 25 Jan 2026 to 24 Feb 2026", 30.0)],
+        )
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-20", "trial_start", 0.0, 0.0),
+                ("2026-01-25", "conversion", 0.0, 30.0),
+            ],
+        )
+
+    def test_trial_converted_late_by_the_job_starts_on_its_planned_end(self):
+        sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-02-05"):
+            # The job did not run on 3 Feb, the trial's end: service began then.
+            self.env["recurring.subscription"]._cron_lifecycle()
+        self.assertEqual(sub.date_anchor, date(2026, 2, 3))
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-20", "trial_start", 0.0, 0.0),
+                ("2026-02-03", "conversion", 0.0, 30.0),
+            ],
+        )
+
     def test_trial_needing_payment_method_does_not_convert_manual(self):
         self.plan_basic_trial.trial_requires_payment_method = True
         sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))

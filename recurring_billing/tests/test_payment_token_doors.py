@@ -52,28 +52,28 @@ class TestPaymentTokenDoors(PaymentTokenCommon):
         self._run_cron("2026-01-10")
         with freeze_time("2026-02-15"):
             sub.action_cancel(credit_unused=True)
-        period, credit = self._invoices(sub)[1:]
-        # The period of 10 Feb was due: 34.50. The 22 unused days of its 28 are
-        # credited: -30 x 22/28 = -23.57, tax -3.54: -27.11. The customer owes the
-        # 6 days used: 34.50 - 27.11 = 7.39, which is all that is charged.
-        self.assertEqual((period.amount_total, credit.amount_total), (34.5, 27.11))
+        period = self._invoices(sub)[1:]
+        # The period of 10 Feb was due but not billed: only its 6 days used of 28
+        # are, 30 x 6/28 = 6.43 + tax 0.96 = 7.39, all that is charged; nothing was
+        # paid ahead, so there is no credit note.
+        self.assertEqual((period.move_type, period.amount_total), ("out_invoice", 7.39))
         self._collect("2026-02-15")
         tx = self._charges(period)
         self.assertEqual((tx.state, tx.amount), ("done", 7.39))
-        self.assertTrue(self._paid(period | credit))
+        self.assertTrue(self._paid(period))
 
     def test_pause_before_the_job_ran_charges_only_the_days_before_it(self):
         sub = self._token_subscription("done")
         self._run_cron("2026-01-10")
         with freeze_time("2026-02-15"):
             sub.action_pause()
-        period, credit = self._invoices(sub)[1:]
-        # 34.50 for the period of 10 Feb, 23 of its 28 days credited at the pause:
-        # -30 x 23/28 = -24.64, tax -3.70: -28.34. Charged: 34.50 - 28.34 = 6.16.
-        self.assertEqual(credit.amount_total, 28.34)
+        period = self._invoices(sub)[1:]
+        # Of the period of 10 Feb, due but not billed, the 5 days before the pause:
+        # 30 x 5/28 = 5.36 + tax 0.80 = 6.16, charged; nothing to credit.
+        self.assertEqual((period.move_type, period.amount_total), ("out_invoice", 6.16))
         self._collect("2026-02-15")
         self.assertEqual(self._charges(period).amount, 6.16)
-        self.assertTrue(self._paid(period | credit))
+        self.assertTrue(self._paid(period))
 
     def test_credit_of_a_downgrade_now_lowers_the_next_charge(self):
         sub = self._token_subscription("done", plan=self.plan_pro)
