@@ -1,17 +1,21 @@
-"""The sides of a scenario in lockstep: batch by batch, taking turns.
+"""The sides of a scenario in lockstep: taking turns, after each batch and every
+slice of a second or two within one.
 
 On a machine shared with other work, two runs of a few minutes made one after the
 other meet different loads: their ratio then says more about the load than about the
 code (from 0.6 to 1.6 for the same code under a load average of 8 on 2 cores). Here
 each side runs in a process of its own, on its own copy of the database, and the
-parent lets one batch of one side run at a time; the sides take turns, the first of
-each round alternating. Both meet the same load within a batch of each other, and
-each counts only the time of its own batches, not the time spent waiting for its turn.
-A checkpoint before each turn (run.py) writes the buffers the previous batch dirtied:
-otherwise the side whose batch comes next writes them itself as it needs buffers, and
-pays for the other side's work.
+parent lets one side run at a time, a batch or a slice of one; the sides take turns,
+the first of each round alternating. Both meet the same load within a slice of each
+other, and each counts only the time of its own turns, not the time spent waiting for
+its turn. A checkpoint before each turn (run.py) writes the buffers the previous turn
+dirtied: otherwise the side whose turn comes next writes them itself as it needs
+buffers, and pays for the other side's work. A turn ends within a batch only between
+two queries, the side's transaction idle, on a database of its own: nothing it holds
+can keep the other side waiting.
 """
 
+import itertools
 import json
 import subprocess
 import sys
@@ -20,11 +24,21 @@ import time
 
 class Turns:
     """In a side's process: the wall, CPU and PostgreSQL CPU time of each of its
-    batches, and the wait for its turn between them (on its standard input)."""
+    turns, and the wait for its next turn between them (on its standard input).
 
-    def __init__(self, backend_cpu):
+    A turn ends after each batch and, within a batch, at the first query once the
+    side has run ``slice_seconds`` (``slice``): with batches of 500 invoices, a side
+    of 1,000 had two turns of about 20 s, and whatever else the machine ran for a few
+    seconds landed on one side only (an A/A test, the same side against itself, gave
+    wall ratios from 0.74 to 1.07). Turns of a second or two share it out.
+    """
+
+    def __init__(self, backend_cpu, slice_seconds=None):
         self.backend_cpu = backend_cpu
+        self.slice_seconds = slice_seconds
         self.laps = []
+        # The number of laps done at the end of each batch.
+        self.batch_ends = []
         self.mark = None
 
     def _now(self):
@@ -44,22 +58,36 @@ class Turns:
 
     def after_batch(self):
         self.lap()
+        self.batch_ends.append(len(self.laps))
         self.wait()
 
-    def totals(self):
-        """(wall, CPU, PostgreSQL CPU) of all the batches, and the wall of each.
+    def slice(self):
+        """End the turn if the side has run its slice (called before each query)."""
+        if (
+            self.slice_seconds
+            and time.perf_counter() - self.mark[0] >= self.slice_seconds
+        ):
+            self.lap()
+            self.wait()
 
-        The last lap, from the turn after the last commit to the end of the run, is
-        counted in the totals but is no batch: listed as one, its near-zero time
+    def totals(self):
+        """(wall, CPU, PostgreSQL CPU) of all the turns, and the wall of each batch.
+
+        The laps after the last batch, from its commit to the end of the run, are
+        counted in the totals but are no batch: listed as one, their near-zero time
         made the last quarter of a side with few batches look free (× 0.00), and
         the run without lockstep does not list it either.
         """
         wall, cpu, db_cpu = (sum(values) for values in zip(*self.laps, strict=True))
-        batches = [lap[0] for lap in self.laps]
-        return wall, cpu, db_cpu, batches[:-1] if len(batches) > 1 else batches
+        ends = self.batch_ends or [len(self.laps)]
+        batches = [
+            sum(lap[0] for lap in self.laps[start:end])
+            for start, end in itertools.pairwise([0, *ends])
+        ]
+        return wall, cpu, db_cpu, batches
 
 
-def run_in_turns(commands, first=0, between=None):
+def run_in_turns(commands, first=0, between=None, env=None):
     """Run ``commands`` (one per side) batch by batch in turns; their JSON results.
 
     Each side prints ``WAIT`` when ready (after its warm-up) and after each batch,
@@ -72,6 +100,7 @@ def run_in_turns(commands, first=0, between=None):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=env,
         )
         for command in commands
     ]

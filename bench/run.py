@@ -10,8 +10,10 @@ a scenario (the baseline first) is then timed in a process of its own, on a fres
 copy of the template, so both commit their batches as the scheduled job does, start
 from the same data (vacuumed, analysed and checkpointed, so that no side starts
 among dirty buffers the other must write) and report their own peak memory. The
-sides run in lockstep (lockstep.py): batch by batch, taking turns, so that both meet
-the same load of a shared machine; ``--sequential`` (implied by ``--profile``) times
+sides run in lockstep (lockstep.py): taking turns after each batch and every
+``--slice`` seconds within one, so that both meet the same load of a shared machine;
+both hash alike and start their timed work with the garbage collected; ``--sequential``
+(implied by ``--profile``) times
 each side's whole run after the other's instead. The order of the sides alternates
 between repeats; each repeat prints both ratios (wall and CPU), the CPU time per
 invoice and the load of the machine; the figures are medians, with the median and
@@ -23,6 +25,7 @@ time grows linearly.
 
 import argparse
 import contextlib
+import gc
 import hashlib
 import itertools
 import json
@@ -194,11 +197,14 @@ def backend_cpu_seconds(cr):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(database, scenario, count, index, profile=None, lockstep=False):
+def measure(  # noqa: PLR0913 - the options of one side's run
+    database, scenario, count, index, profile=None, lockstep=False, slice_seconds=None
+):
     """Time the ``index``-th step of ``scenario`` on ``count`` customers, committing.
 
-    In ``lockstep``, the step runs batch by batch when the parent says (see
-    lockstep.py) and only the time of its batches counts.
+    In ``lockstep``, the step runs in turns when the parent says (see lockstep.py),
+    a turn ending after each batch and after ``slice_seconds`` within one; only the
+    time of its turns counts.
     """
     registry = open_registry(database)
     from scenarios import SCENARIOS
@@ -212,7 +218,10 @@ def measure(database, scenario, count, index, profile=None, lockstep=False):
         cr.rollback()
         env.invalidate_all()
         label, step = list(SCENARIOS[scenario](env, customers, commit=True))[index]
-        turns = lockstep and Turns(lambda: backend_cpu_seconds(cr))
+        turns = lockstep and Turns(lambda: backend_cpu_seconds(cr), slice_seconds)
+        # The garbage of the warm-up collected: each side starts its timed work with
+        # the same collector state, not with one side's full collection due sooner.
+        gc.collect()
         if turns:
             turns.wait()
         rss_before = peak_rss_mb()
@@ -227,7 +236,7 @@ def measure(database, scenario, count, index, profile=None, lockstep=False):
         queries_start = cr.sql_log_count
         cpu_start = time.process_time()
         start = time.perf_counter()
-        with batch_clock(cr, turns) as ends:
+        with batch_clock(cr, turns) as ends, sliced(cr, turns):
             made = step()
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
@@ -295,7 +304,33 @@ def batch_clock(cr, turns=None):
         odoo.api.Environment.invalidate_all = invalidate_all
 
 
+@contextlib.contextmanager
+def sliced(cr, turns):
+    """In lockstep, end the side's turn before a query on ``cr`` once it has run
+    its slice (lockstep.Turns.slice): between two queries, its transaction idle."""
+    if not turns or not turns.slice_seconds:
+        yield
+        return
+    execute = cr.execute
+
+    def sliced_execute(*args, **kwargs):
+        turns.slice()
+        return execute(*args, **kwargs)
+
+    cr.execute = sliced_execute
+    try:
+        yield
+    finally:
+        cr.execute = execute
+
+
 # -- In the parent process -------------------------------------------------------------
+
+
+# Both sides hash strings alike, so that their sets and dicts are laid out alike:
+# with a random seed per process, the same side against itself differed by up to
+# a few per cent of CPU time.
+CHILD_ENV = dict(os.environ, PYTHONHASHSEED="0")
 
 
 def child(*args):
@@ -305,6 +340,7 @@ def child(*args):
         stdout=subprocess.PIPE,
         text=True,
         check=True,
+        env=CHILD_ENV,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -351,11 +387,13 @@ def run_in_lockstep(args, count, runs, repeat):
     try:
         results = run_in_turns(
             [
-                [sys.executable, __file__, "--measure", index, "--lockstep"]
+                [sys.executable, __file__, "--measure", args.steps[index], "--lockstep"]
+                + ["--slice", args.slice]
                 + ["--scenario", args.scenario, "--n", count, "-d", copy]
                 for index, copy in zip(runs, copies, strict=True)
             ],
             first=first,
+            env=CHILD_ENV,
             # Cluster-wide; on the maintenance database, never on a copy or the
             # template, which a connection would keep from being copied.
             between=lambda: psql("postgres", "CHECKPOINT"),
@@ -387,7 +425,7 @@ def run_size(args, count, labels):
                 extra = ["--profile", Path(args.profile, name)]
             try:
                 result = child(
-                    "--measure", index, "--scenario", args.scenario, "--n", count,
+                    "--measure", args.steps[index], "--scenario", args.scenario, "--n", count,
                     "-d", copy, *extra,
                 )  # fmt: skip
             finally:
@@ -419,6 +457,15 @@ def main(argv=None):
         action="store_true",
         help="time each side's whole run after the other's instead of in lockstep",
     )
+    # An A/A test: "0,0" times the baseline against itself, so that the spread of
+    # its ratios shows what the bench itself adds to the ratio of two sides.
+    parser.add_argument("--sides", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--slice",
+        type=float,
+        default=2.0,
+        help="in lockstep, seconds a side runs before the other's turn (0: a batch)",
+    )
     parser.add_argument("--lockstep", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
@@ -438,11 +485,20 @@ def main(argv=None):
             args.measure,
             args.profile,
             args.lockstep,
+            args.slice,
         )
         print(json.dumps(result))
         return
 
     labels = build_template(args, sizes[-1])
+    args.steps = (
+        [int(step) for step in args.sides.split(",")]
+        if args.sides
+        else list(range(len(labels)))
+    )
+    labels = [f"{labels[step]}" for step in args.steps]
+    if len(set(args.steps)) < len(args.steps):
+        labels = [f"{label} ({'AB'[k]})" for k, label in enumerate(labels)]
     print(
         f"scenario {args.scenario}, template {args.database}, "
         f"{args.repeat} repeat(s), sides alternated, figures are medians",
