@@ -21,7 +21,7 @@ lock before making its invoices (``_lock_first_numbering``).
 
 import zlib
 
-from odoo import api, models
+from odoo import api, fields, models
 
 # The first key of the advisory locks of the journals (the second is the journal's id).
 LOCK_NAMESPACE = zlib.crc32(b"recurring_billing_queue.post") & 0x7FFFFFFF
@@ -71,17 +71,20 @@ class AccountMove(models.Model):
         workers doing it at once take the same number, and the batch that commits
         second is made again invoice by invoice. All the journals, not only the new
         one: the posting locks them all, and taking one after another is held
-        would let two batches wait for each other crosswise."""
-        journal_ids = {vals["journal_id"] for vals in vals_list}
-        keys = {
-            (vals["journal_id"], vals.get("date") or vals["invoice_date"],
-             vals["move_type"])
-            for vals in vals_list
-        }  # fmt: skip
+        would let two batches wait for each other crosswise.
+
+        Only the latest date of each journal is looked at (a few queries a batch):
+        a new period starts there; one missed further back costs a batch made again,
+        never a wrong number."""
+        latest = {}
+        for vals in vals_list:
+            key = (vals["journal_id"], vals["move_type"])
+            day = fields.Date.to_date(vals.get("date") or vals["invoice_date"])
+            latest[key] = max(latest.get(key, day), day)
         if any(
             not self.new(
                 {"journal_id": journal_id, "date": day, "move_type": move_type}
             )._get_last_sequence()
-            for journal_id, day, move_type in keys
+            for (journal_id, move_type), day in latest.items()
         ):
-            self._lock_journals(journal_ids)
+            self._lock_journals({journal_id for journal_id, _type in latest})
