@@ -1140,7 +1140,9 @@ def chaos_job(args, job, logdir):
 
 def timed_invoicing(args, data_db, data, processes, logdir):
     """Invoice the due set of ``data_db`` with ``processes`` servers at once;
-    (seconds, invoices made, counts of the checks)."""
+    (seconds, invoices made, counts of the checks, CPU line)."""
+    from queue_sampler import Sampler  # noqa: PLC0415 - it imports this module
+
     database = "chaos_workers_run"
     fresh_database(database, template=data_db)
     vacuum(database)
@@ -1153,7 +1155,9 @@ def timed_invoicing(args, data_db, data, processes, logdir):
         ]
         for server in servers:
             server.wait_ready()
+        sampler = Sampler(database, *servers)
         with closing(connect(database)) as cnx:
+            sampler.start()
             trigger(cnx, cron_ids)
             start = time.monotonic()
             wait_for(
@@ -1162,6 +1166,7 @@ def timed_invoicing(args, data_db, data, processes, logdir):
                 wake=wake_crons,
             )
             seconds = time.monotonic() - start
+            sampler.stop()
             made = query(
                 cnx,
                 "SELECT count(*) FROM account_move WHERE recurring_kind = 'period'",
@@ -1171,7 +1176,7 @@ def timed_invoicing(args, data_db, data, processes, logdir):
             server.stop()
     counts = check_invoicing(database, data)
     drop(database)
-    return seconds, made, counts
+    return seconds, made, counts, sampler.summary(made)
 
 
 def workers_job(args, logdir):
@@ -1189,8 +1194,10 @@ def workers_job(args, logdir):
             )
     finally:
         drop(data_db)
-    (one_s, one_made, one_counts, one_load) = results[1]
-    (two_s, two_made, two_counts, two_load) = results[2]
+    (one_s, one_made, one_counts, one_cpu, one_load) = results[1]
+    (two_s, two_made, two_counts, two_cpu, two_load) = results[2]
+    print(f"one_process: {one_cpu}", flush=True)
+    print(f"two_processes: {two_cpu}", flush=True)
     ok = all(counts[key] == 0 for counts in (one_counts, two_counts) for key in KEYS)
     print(
         f"job=workers n={args.n} invoices={two_made} "

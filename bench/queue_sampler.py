@@ -63,12 +63,12 @@ def state_of(state, wait_type, wait_event):
 
 
 class Sampler(threading.Thread):
-    """Samples a server's CPU and its connections until ``stop``."""
+    """Samples the CPU of one or more servers and their connections until ``stop``."""
 
-    def __init__(self, database, server):
+    def __init__(self, database, *servers):
         super().__init__(daemon=True)
         self.database = database
-        self.server = server
+        self.servers = servers
         self.states = Counter()
         self.odoo_cpu = {}
         self.pg_cpu = {}
@@ -94,15 +94,19 @@ class Sampler(threading.Thread):
         rows = query(
             cnx,
             "SELECT pid, state, wait_event_type, wait_event, xact_start IS NOT NULL "
-            "FROM pg_stat_activity WHERE application_name LIKE %s",
-            [self.server.app],
+            "FROM pg_stat_activity WHERE application_name LIKE ANY(%s)",
+            [[server.app for server in self.servers]],
         )
         for pid, state, wait_type, wait_event, in_transaction in rows:
             self.pg_cpu[pid] = self._used_since_seen(pid, self.pg_cpu)
             if in_transaction and state != "idle":
                 self.states[state_of(state, wait_type, wait_event)] += 1
         if self.samples % RESCAN == 0:
-            self.processes = descendants(self.server.process.pid)
+            self.processes = [
+                pid
+                for server in self.servers
+                for pid in descendants(server.process.pid)
+            ]
         self.samples += 1
         for pid in self.processes:
             self.odoo_cpu[pid] = self._used_since_seen(pid, self.odoo_cpu)

@@ -113,6 +113,11 @@ class TestInvoicingQueue(InvoicingCommon):
         self.env["ir.config_parameter"].sudo().set_param(
             "recurring_billing_queue.batch_size", "5"
         )
+        # The journal numbers this year already (the first numbers of a period are
+        # taken when the invoices are made, see the test above).
+        self.init_invoice(
+            "out_invoice", invoice_date="2026-01-02", amounts=[10.0], post=True
+        )
         Move = self.registry["account.move"]
         events = []
 
@@ -151,6 +156,38 @@ class TestInvoicingQueue(InvoicingCommon):
         # Followers of their invoices, as the posting would have made them.
         for move in self._invoices(self.subs):
             self.assertIn(move.partner_id, move.message_partner_ids)
+
+    def test_first_numbers_of_a_journal_are_taken_under_its_lock(self):
+        """Odoo numbers the first invoices of a journal in a numbering period when
+        they are made, from no number read: two workers starting a new journal (or a
+        new year) at once both took INV/2026/00001, and the batch committed second
+        was made again invoice by invoice. Its first batch locks the journal before
+        making its invoices, as the posting of later batches does."""
+        journal = self.env["account.journal"].create(
+            {"name": "Fresh sales", "code": "FRSH", "type": "sale"}
+        )
+        self.plan_basic.journal_id = journal
+        Move = self.registry["account.move"]
+        locked_when_made = []
+
+        def create(move_self, vals_list):
+            if isinstance(vals_list, list) and any(
+                vals.get("journal_id") == journal.id for vals in vals_list
+            ):
+                locked_when_made.append(journal.id in self._journal_locks())
+            return create.original(move_self, vals_list)
+
+        create.original = Move.create
+        with trap_jobs() as trap, patch.object(Move, "create", create):
+            jobs = self._enqueue(trap)
+            # The first batch; the lock is then held until the test ends.
+            jobs[0].perform()
+        self.assertEqual(locked_when_made, [True])
+        # Two subscriptions, three periods each: numbered from the first.
+        self.assertEqual(
+            sorted(self._invoices(self.subs).mapped("name")),
+            [f"FRSH/2026/{number:05}" for number in range(1, 7)],
+        )
 
     def test_job_run_twice_bills_nothing_twice(self):
         with trap_jobs() as trap:
