@@ -632,12 +632,12 @@ class RecurringSubscription(models.Model):
                 )
             if spans:
                 last = spans[-1]
-                whole = last.end == schedule.period(last.index).end
-                if whole or schedule.in_advance:
-                    sub.next_period_index = last.index + 1
-                else:
+                cut_short = last.end != schedule.period(last.index).end
+                if cut_short and not schedule.in_advance:
                     sub.next_period_index = last.index
-                if not whole and schedule.in_advance:
+                else:
+                    sub.next_period_index = last.index + 1
+                if cut_short and schedule.in_advance:
                     sub.date_paid_until = last.end
 
     def action_invoice_now(self):

@@ -19,14 +19,20 @@ class TestRestartOnABilledDay(InvoicingCommon):
         super().setUpClass()
         cls.plan_monthly = cls._create_plan("Monthly", "M100", cls.product_basic, 100.0)
 
-    def test_interval_change_on_the_day_the_job_billed_bills_the_new_plan(self):
-        # The job billed 100 for 2026-03-10..04-09 this morning; the customer moves to
-        # yearly 1 200 the same day. All 31 days of the month are unused:
-        # -100 x 31/31 = -100.00; then 1 200 for 2026-03-10..2027-03-09.
+    def _moved_to_yearly_on_its_billed_day(self):
+        """Monthly 100 from 2026-03-10, billed by the job that morning, moved to
+        yearly 1 200 the same day."""
         sub = self._active(self.plan_monthly, date(2026, 3, 10))
         self._run_cron("2026-03-10")
         with freeze_time("2026-03-10"):
             sub.action_change_plan(self.plan_annual)
+        return sub
+
+    def test_interval_change_on_the_day_the_job_billed_bills_the_new_plan(self):
+        # The job billed 100 for 2026-03-10..04-09 this morning; the customer moves to
+        # yearly 1 200 the same day. All 31 days of the month are unused:
+        # -100 x 31/31 = -100.00; then 1 200 for 2026-03-10..2027-03-09.
+        sub = self._moved_to_yearly_on_its_billed_day()
         self.assertEqual(
             self._signed_lines(sub),
             [("2026-03-10", 100.0), ("2026-03-10", -100.0), ("2026-03-10", 1200.0)],
@@ -92,10 +98,7 @@ class TestRestartOnABilledDay(InvoicingCommon):
         # 03-10..03-31, 22 of 31 days: 100 x 22/31 = 70.97. To yearly 1 200 the same
         # day: those 22 days credited (-70.97), then 1 200 for 2026-03-10..2027-03-09.
         self.plan_monthly.anchor_policy = "aligned"
-        sub = self._active(self.plan_monthly, date(2026, 3, 10))
-        self._run_cron("2026-03-10")
-        with freeze_time("2026-03-10"):
-            sub.action_change_plan(self.plan_annual)
+        sub = self._moved_to_yearly_on_its_billed_day()
         self.assertEqual(
             self._signed_lines(sub),
             [("2026-03-10", 70.97), ("2026-03-10", -70.97), ("2026-03-10", 1200.0)],
@@ -137,10 +140,7 @@ class TestRestartOnABilledDay(InvoicingCommon):
         # the -100 credit stands alone, the period is to look at again. Billing it
         # again would bill its days twice (the year bills them): refused; written
         # off once its credit note is cancelled too.
-        sub = self._active(self.plan_monthly, date(2026, 3, 10))
-        self._run_cron("2026-03-10")
-        with freeze_time("2026-03-10"):
-            sub.action_change_plan(self.plan_annual)
+        sub = self._moved_to_yearly_on_its_billed_day()
         month = sub.period_ids.sorted("date_end")[0]
         month.move_id.button_draft()
         month.move_id.button_cancel()
