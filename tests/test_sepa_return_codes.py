@@ -45,18 +45,18 @@ SETTLED = date(2026, 3, 2)
 def test_reject_is_reported_before_the_settlement_day():
     # The debit counts as collected on its settlement day: the last day of a
     # reject is the day before, Sunday 1 March.
-    assert reporting_window("reject", SETTLED, "AM04") == (None, date(2026, 3, 1))
+    assert reporting_window("reject", SETTLED) == (None, date(2026, 3, 1))
 
 
 def test_return_is_reported_up_to_five_business_days_after_settlement():
     # Tuesday 3 to Friday 6 March, then Monday 9: the fifth business day.
-    assert reporting_window("return", SETTLED, "AM04") == (SETTLED, date(2026, 3, 9))
+    assert reporting_window("return", SETTLED) == (SETTLED, date(2026, 3, 9))
 
 
 def test_return_window_skips_the_target2_holidays_of_easter():
     # Settled Monday 30 March: 31 March, 1 and 2 April, Good Friday 3 April and
     # Easter Monday 6 April closed, so the fifth business day is Wednesday 8 April.
-    assert reporting_window("return", date(2026, 3, 30), "AM04") == (
+    assert reporting_window("return", date(2026, 3, 30)) == (
         date(2026, 3, 30),
         date(2026, 4, 8),
     )
@@ -65,13 +65,12 @@ def test_return_window_skips_the_target2_holidays_of_easter():
 def test_refund_is_recorded_whenever_the_bank_books_it():
     # The debtor claims within 8 weeks (13 months if never authorised); the banks'
     # investigation and booking come after: no last day for the creditor.
-    assert reporting_window("refund", SETTLED, "MD06") == (SETTLED, None)
-    assert reporting_window("refund", SETTLED, "MD01") == (SETTLED, None)
+    assert reporting_window("refund", SETTLED) == (SETTLED, None)
 
 
 def test_window_of_an_unknown_type_is_refused():
     with pytest.raises(ValueError, match="Unknown SEPA R-transaction type 'recall'"):
-        reporting_window("recall", SETTLED, "AM04")
+        reporting_window("recall", SETTLED)
 
 
 @pytest.mark.parametrize(

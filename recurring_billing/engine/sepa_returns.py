@@ -10,7 +10,7 @@ others the invoice is open again and waits for a person to decide.
 'retry'
 >>> mandate_action("MD07")
 'stop'
->>> reporting_window("return", date(2026, 3, 2), "AM04")
+>>> reporting_window("return", date(2026, 3, 2))
 (datetime.date(2026, 3, 2), datetime.date(2026, 3, 9))
 """
 
@@ -71,7 +71,7 @@ def mandate_action(code: str) -> str:
 
 
 def reporting_window(
-    return_type: str, date_settlement: date, reason_code: str
+    return_type: str, date_settlement: date
 ) -> tuple[date | None, date | None]:
     """Return the first and last days (both included; ``None``: no limit) on which an
     R-transaction of ``return_type`` may be reported for a debit settled on
@@ -104,5 +104,5 @@ def proposed_return_type(date_settlement: date, day: date) -> str:
     """
     if day < date_settlement:
         return "reject"
-    _first, last = reporting_window("return", date_settlement, "")
+    _first, last = reporting_window("return", date_settlement)
     return "return" if day <= last else "refund"

@@ -65,8 +65,8 @@ class SepaDebitBatchLine(models.Model):
         """Raise unless the bank can have reported this R-transaction of the debit:
         a sent debit, a known type and reason, a date within the window of its type
         (``reporting_window``: a reject before the collection (settlement) date and
-        not credited, a return up to 5 business days after, a refund up to 8 weeks
-        or 13 months after), and none in the future."""
+        not credited, a return up to 5 business days after, a refund on or after
+        it), and none in the future."""
         if self.state not in ("sent", "collected") or not self.payment_id:
             raise UserError(
                 self.env._(
@@ -100,7 +100,7 @@ class SepaDebitBatchLine(models.Model):
                     **values,
                 )
             )
-        first, last = reporting_window(return_type, self.date_collection, reason_code)
+        first, last = reporting_window(return_type, self.date_collection)
         values["last"] = last and format_date(self.env, last)
         if first and date_return < first:
             raise UserError(

@@ -31,8 +31,8 @@ class SepaReturnWizard(models.TransientModel):
         readonly=False,
         precompute=True,
         help="A reject comes before the collection date, a return from it to 5 "
-        "TARGET2 business days after, a refund up to 8 weeks after (13 months for "
-        "a debit never authorised).",
+        "TARGET2 business days after, a refund on the day the bank takes the money "
+        "back.",
     )
     reason_code = fields.Selection(
         REASON_CODE_SELECTION,
