@@ -14,6 +14,7 @@ from . import account_move_line
 from . import recurring_period
 from . import recurring_invoice_maker
 from . import recurring_invoicing_job
+from . import recurring_subscription_billing
 from . import recurring_subscription_invoicing
 from . import res_partner
 from . import recurring_subscription_change

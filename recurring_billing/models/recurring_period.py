@@ -174,6 +174,40 @@ class RecurringPeriod(models.Model):
                 period.date_end or "",
             )
 
+    def _holding(self):
+        """The rows holding their periods' starts: not those credited in full."""
+        return self.filtered(lambda record: not record.is_credited)
+
+    def _mark_credited(self, periods, day):
+        """Record that the rows holding a start within ``periods`` on or after ``day``
+        are credited in full, the days of ``periods`` from ``day`` just credited: new
+        periods may start on their first days (doc/BILLING.md). A row may hold only
+        part of its period (prorated from a calendar anchor or a resume)."""
+        rows = self._holding().filtered(
+            lambda record: record.date_start >= day and record._within(periods)
+        )
+        # sudo: users only read the ledger; the credit was the step's to make.
+        rows.sudo().is_credited = True
+
+    def _unmark_credited(self, periods):
+        """Rows within ``periods`` credited in full and charged again hold their starts
+        again, unless newer rows starting the same day hold them."""
+        held = set(self._holding().mapped("date_start"))
+        rows = self.filtered(
+            lambda record: (
+                record.is_credited
+                and record.date_start not in held
+                and record._within(periods)
+            )
+        )
+        # sudo: users only read the ledger; the charge was the step's to make.
+        rows.sudo().is_credited = False
+
+    def _within(self, periods):
+        """Whether this row starts within one of ``periods``."""
+        self.ensure_one()
+        return any(period.start <= self.date_start <= period.end for period in periods)
+
     @api.model
     def _create_billed(self, vals_list):
         """Record in the ledger the periods whose invoices are being created.

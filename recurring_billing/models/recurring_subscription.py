@@ -6,8 +6,10 @@ Its methods live in role files, each calling only downwards (doc/BILLING.md, DEV
   cancel, reactivate, renew) and its daily job;
 - ``recurring_subscription_change``: changes of plan, add-ons and quantities, now or at
   the end of the period;
-- ``recurring_subscription_invoicing``: what a period bills and the invoices made of it,
-  the one door through which the two files above invoice or credit;
+- ``recurring_subscription_invoicing``: the invoices and credit notes made of the
+  periods, the one door through which the two files above invoice or credit;
+- ``recurring_subscription_billing``: which periods are due and what each bills (the
+  schedule, the subscription as it bills a period, the preview of the next invoice);
 - ``recurring_subscription_sepa``: the mandate or the saved payment method that
   collects it, and the switches between them.
 
