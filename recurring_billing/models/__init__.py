@@ -27,6 +27,7 @@ from . import account_payment_method
 from . import account_move_sepa
 from . import sepa_mandate
 from . import sepa_debit_batch
+from . import sepa_debit_batch_file
 from . import sepa_debit_batch_line
 from . import sepa_debit_batch_line_return
 from . import recurring_subscription_sepa

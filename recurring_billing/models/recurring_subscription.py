@@ -561,11 +561,7 @@ class RecurringSubscription(models.Model):
     )
     def _compute_amount_untaxed(self):
         for sub in self:
-            company = sub.company_id or self.env.company
-            totals = sub.line_ids._tax_totals(
-                sub.currency_id or company.currency_id, company
-            )
-            sub.amount_untaxed = totals["base_amount_currency"]
+            sub.amount_untaxed = sub._period_tax_totals()["base_amount_currency"]
 
     @api.depends(
         "line_ids.quantity",
@@ -580,12 +576,16 @@ class RecurringSubscription(models.Model):
         # Odoo's tax computation, as on the invoice: a price that includes its taxes
         # is split into untaxed amount and taxes, not taxed a second time.
         for sub in self:
-            company = sub.company_id or self.env.company
-            totals = sub.line_ids._tax_totals(
-                sub.currency_id or company.currency_id, company
-            )
+            totals = sub._period_tax_totals()
             sub.amount_tax = totals["tax_amount_currency"]
             sub.amount_total = totals["total_amount_currency"]
+
+    def _period_tax_totals(self):
+        """Odoo's tax totals of the lines, as one period's invoice would show them."""
+        company = self.company_id or self.env.company
+        return self.line_ids._tax_totals(
+            self.currency_id or company.currency_id, company
+        )
 
     @api.depends(
         "state", "amount_untaxed", "plan_id.interval_unit", "plan_id.interval_count"
