@@ -78,12 +78,21 @@ class RecurringSubscription(models.Model):
         )
 
     def _next_period_start(self):
-        """First day of the next period; None without a current period."""
+        """First day of the next period not invoiced yet, where the changes waiting for
+        the next period come into force; None without a current period.
+
+        A period invoiced ahead ("Invoice now") was billed on the current terms and
+        is served on them: the changes start after it.
+        """
         self.ensure_one()
         if self.state == "trial":
             # Paid service, and with it the first period, starts when the trial ends.
             return self.date_trial_end
-        return self.date_period_end and self.date_period_end + timedelta(days=1)
+        start = self.date_period_end and self.date_period_end + timedelta(days=1)
+        if start and self.state == "active":
+            schedule = self._schedule()
+            start = max(start, schedule.period(schedule.next_index).start)
+        return start
 
     def _restart_vals(self, day, plan=None):
         """Values that start the periods of ``plan`` (default: the current one) on

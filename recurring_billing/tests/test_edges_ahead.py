@@ -129,3 +129,47 @@ class TestBilledAhead(InvoicingCommon):
                 ("2026-01-25", -30.0),
             ],
         )
+
+    def _lifecycle_and_cron(self, day):
+        with freeze_time(day):
+            self.Subscription._cron_lifecycle()
+        self._run_cron(day)
+
+    def test_move_to_yearly_at_period_end_comes_after_the_period_invoiced_ahead(self):
+        # 02-10..03-09 was invoiced ahead at Basic 30 on 01-20; on 01-25 the customer
+        # asks for Annual 1 200 at the end of the period. The month invoiced ahead is
+        # served as it was billed, so the year starts after it, on 03-10:
+        # 30 (01-10), 30 (invoiced ahead), then 1 200 for 2026-03-10..2027-03-09.
+        sub = self._basic_invoiced_ahead()
+        with freeze_time("2026-01-25"):
+            sub.action_change_plan(self.plan_annual, when="period_end")
+        self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+        for day in ("2026-02-10", "2026-03-10", "2026-04-10"):
+            self._lifecycle_and_cron(day)
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-01-10", 30.0), ("2026-01-20", 30.0), ("2026-03-10", 1200.0)],
+        )
+        self.assertEqual(sub.plan_id, self.plan_annual)
+        self.assertEqual(sub.date_next_invoice, date(2027, 3, 10))
+
+    def test_downgrade_at_period_end_comes_after_the_period_invoiced_ahead(self):
+        # Pro 50 from 01-10; 02-10..03-09 invoiced ahead at 50 on 01-20; on 01-25 a
+        # downgrade to Basic 30 at the end of the period. February was billed 50 and
+        # is served on Pro: Basic starts on 03-10, billed 30; no credit, no charge.
+        sub = self._active(self.plan_pro, date(2026, 1, 10))
+        self._run_cron("2026-01-10")
+        with freeze_time("2026-01-20"):
+            sub.action_invoice_now()
+        with freeze_time("2026-01-25"):
+            sub.action_change_plan(self.plan_basic)
+        self.assertEqual(sub.date_pending_change, date(2026, 3, 10))
+        self._lifecycle_and_cron("2026-02-10")
+        self.assertEqual(sub.plan_id, self.plan_pro)
+        self._lifecycle_and_cron("2026-03-10")
+        self.assertEqual(sub.plan_id, self.plan_basic)
+        self.assertEqual(sub.event_ids.sorted("id")[-1].date, date(2026, 3, 10))
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-01-10", 50.0), ("2026-01-20", 50.0), ("2026-03-10", 30.0)],
+        )
