@@ -111,21 +111,35 @@ class RecurringSubscription(models.Model):
         return paid_until
 
     def _credit_paid_days_from(self, day):
-        """Credit the days from ``day`` paid ahead on the current periods, before new
-        periods start that day (a resume or a reactivation restarting them): no day
-        is paid twice. Days credited already (``date_paid_until``) are left out."""
+        """Credit the days from ``day`` already billed on the current periods, before
+        new periods start that day (a resume or a reactivation restarting them): no
+        day is paid twice. Days credited already (``date_paid_until``) are left out."""
         for sub in self:
             schedule = sub._schedule()
-            periods = schedule.billed_from(day) if schedule else []
-            credited_after = sub._credited_after(periods)
-            for period, lines in sub._lines_by_period(periods):
+            billed = sub._billed_from(day, schedule) if schedule else {}
+            for period, lines in sub._lines_by_period(list(billed)):
                 start = max(day, period.start)
-                until = (
-                    min(period.end, credited_after) if credited_after else period.end
-                )
-                if start <= until:
-                    sub._invoice_change(lines, [], period, start, until=until)
-            sub.period_ids._mark_credited(periods, day)
+                if start <= billed[period]:
+                    sub._invoice_change(lines, [], period, start, until=billed[period])
+            sub.period_ids._mark_credited(list(billed), day)
+
+    def _billed_from(self, day, schedule):
+        """{period: its last day billed} of the periods billed with days from ``day``
+        on: in advance, those paid ahead (less the days credited already); in
+        arrears, the one a stop billed up to its last day of service
+        (``_bill_used_days``), ``day`` included when the stop was that day."""
+        if not schedule.in_advance:
+            return {
+                schedule.period_at(row.date_start): row.date_end
+                for row in self._ledger()
+                if row.date_end >= day
+            }
+        periods = schedule.billed_from(day)
+        credited_after = self._credited_after(periods)
+        return {
+            period: min(period.end, credited_after) if credited_after else period.end
+            for period in periods
+        }
 
     def _charge_credited_days_from(self, day, periods):
         """Charge again the days from ``day`` of ``periods`` that a pause credited: the

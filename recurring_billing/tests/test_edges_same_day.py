@@ -154,3 +154,54 @@ class TestRestartOnABilledDay(InvoicingCommon):
         self.assertEqual(month.state, "written_off")
         posted = sub.invoice_ids.filtered(lambda move: move.state == "posted")
         self.assertEqual(posted.mapped("amount_untaxed"), [1200.0])
+
+
+@tagged("post_install", "-at_install")
+class TestArrearsReactivationOnTheCancelDay(InvoicingCommon):
+    """In arrears, a cancellation now bills the days used up to its day, that day
+    included; a reactivation the same day starts new periods on it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan_arrears = cls._create_plan(
+            "Monthly arrears", "M100A", cls.product_basic, 100.0, billing_mode="arrears"
+        )
+
+    def test_reactivation_on_the_cancel_day_bills_that_day_once(self):
+        # 100 a month in arrears from 2026-03-01. Cancelled now on 03-15: 03-01..03-15
+        # used, 15 of 31 days, 100 x 15/31 = 48.39. Reactivated on 03-15: the new
+        # period 03-15..04-14 is billed on 04-15, 100. 03-15 is in both: its day in
+        # the first invoice is credited, 100 x 1/31 = -3.23. Billed for
+        # 03-01..04-14: 48.39 - 3.23 + 100 = 145.16 = 100 x 14/31 + 100.
+        sub = self._active(self.plan_arrears, date(2026, 3, 1))
+        with freeze_time("2026-03-15"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-04-15")
+        self.assertEqual(
+            self._signed_lines(sub),
+            [("2026-03-15", 48.39), ("2026-03-15", -3.23), ("2026-04-15", 100.0)],
+        )
+
+    def test_reactivation_on_the_first_day_of_a_period_bills_the_new_period(self):
+        # 100 a month in arrears from 2026-03-01; on 04-01 the job bills March, 100.
+        # Cancelled now that day: 04-01 used, 1 of 30 days, 100 x 1/30 = 3.33.
+        # Reactivated the same day: the new period 04-01..04-30 starts on the day the
+        # cancellation billed; that day is credited (-3.33) and the new period billed
+        # on 05-01 in full, 100.
+        sub = self._active(self.plan_arrears, date(2026, 3, 1))
+        self._run_cron("2026-04-01")
+        with freeze_time("2026-04-01"):
+            sub.action_cancel()
+            sub.action_reactivate()
+        self._run_cron("2026-05-01")
+        self.assertEqual(
+            self._signed_lines(sub),
+            [
+                ("2026-04-01", 100.0),
+                ("2026-04-01", 3.33),
+                ("2026-04-01", -3.33),
+                ("2026-05-01", 100.0),
+            ],
+        )
