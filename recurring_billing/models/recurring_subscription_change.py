@@ -559,11 +559,20 @@ class RecurringSubscription(models.Model):
 
         A subscription ending before the day of its changes ends on its current terms.
         """
-        due = self.search(
+        return self.search(
             [("state", "in", LIVE_STATES), ("date_pending_change", "<=", today)]
-        )
-        return due.filtered(
-            lambda sub: not sub.date_end or sub.date_end >= sub.date_pending_change
+        )._changes_due_by(today)
+
+    def _changes_due_by(self, today):
+        """Those of these subscriptions whose pending changes come into force by
+        ``today``: live, not ending before the day of their changes."""
+        return self.filtered(
+            lambda sub: (
+                sub.state in LIVE_STATES
+                and sub.date_pending_change
+                and sub.date_pending_change <= today
+                and (not sub.date_end or sub.date_end >= sub.date_pending_change)
+            )
         )
 
     def _apply_pending_change(self):

@@ -285,7 +285,10 @@ class RecurringSubscription(models.Model):
             return True
         # The days used up to today (today counts as used, as it does for the credit
         # of unused days) are billed first: the periods over in full, the one holding
-        # today for its days used if it was not billed yet.
+        # today for its days used if it was not billed yet; on the terms in force
+        # today, a change due today included, as if the daily job had run.
+        for sub in self._changes_due_by(today):
+            sub._apply_pending_change()
         self._bill_used_days(today)
         unused = {}
         if credit_unused:

@@ -205,3 +205,57 @@ class TestArrearsReactivationOnTheCancelDay(InvoicingCommon):
                 ("2026-05-01", 100.0),
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCancelOnTheDayOfAChange(InvoicingCommon):
+    """A cancellation now on the day a change to a plan of other periods comes into
+    force, before the daily jobs ran: the change is in force that day, as if the jobs
+    had run, and the day of service is billed on it."""
+
+    def test_cancel_in_advance_bills_its_day_on_the_new_plan(self):
+        # Monthly 100 in advance from 2026-03-01, billed on 03-01. Annual 1 200 from
+        # 04-01; cancelled now on 04-01 before the jobs ran: that day is used, 1 of
+        # the 365 days of 2026-04-01..2027-03-31: 1 200 x 1/365 = 3.29.
+        monthly = self._create_plan("Monthly", "M100", self.product_basic, 100.0)
+        sub = self._active(monthly, date(2026, 3, 1))
+        self._run_cron("2026-03-01")
+        with freeze_time("2026-03-20"):
+            sub.action_change_plan(self.plan_annual, when="period_end")
+        self.assertEqual(sub.date_pending_change, date(2026, 4, 1))
+        with freeze_time("2026-04-01"):
+            sub.action_cancel()
+        self._run_cron("2026-04-01")
+        self.assertEqual(
+            self._signed_lines(sub), [("2026-03-01", 100.0), ("2026-04-01", 3.29)]
+        )
+        self.assertEqual(sub.plan_id, self.plan_annual)
+
+    def test_cancel_in_arrears_bills_the_month_then_its_day_on_the_new_plan(self):
+        # Monthly 100 in arrears from 2026-03-01: March is due on 04-01, on the terms
+        # it was sold on, 100. Yearly 1 200 in arrears from 04-01; cancelled now on
+        # 04-01 before the jobs ran: 1 of 365 days, 1 200 x 1/365 = 3.29.
+        monthly = self._create_plan(
+            "Monthly arrears",
+            "M100A",
+            self.product_basic,
+            100.0,
+            billing_mode="arrears",
+        )
+        yearly = self._create_plan(
+            "Yearly arrears",
+            "Y1200A",
+            self.product_pro,
+            1200.0,
+            interval_unit="year",
+            billing_mode="arrears",
+        )
+        sub = self._active(monthly, date(2026, 3, 1))
+        with freeze_time("2026-03-20"):
+            sub.action_change_plan(yearly, when="period_end")
+        with freeze_time("2026-04-01"):
+            sub.action_cancel()
+        self._run_cron("2026-04-01")
+        self.assertEqual(
+            self._signed_lines(sub), [("2026-04-01", 100.0), ("2026-04-01", 3.29)]
+        )
