@@ -100,6 +100,28 @@ class TestLifecycle(RecurringCommon):
             ],
         )
 
+    def test_trial_ended_early_bills_the_price_set_for_its_end(self):
+        # Trial of Basic 30 from 20 Jan, planned until 3 Feb; on 22 Jan the price is
+        # set to 50, for the first paid period. "End trial now" on 25 Jan: the first
+        # period starts then and bills 50.00; the conversion is New MRR 50 that day.
+        sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
+        sub.action_start()
+        with freeze_time("2026-01-22"):
+            sub.line_ids.price_unit = 50.0
+        self.assertEqual(sub.date_pending_change, date(2026, 2, 3))
+        with freeze_time("2026-01-25"):
+            sub.action_convert_trial()
+            sub._cron_generate_invoices()
+        self.assertEqual(sub.invoice_ids.amount_untaxed, 50.0)
+        self.assertFalse(sub.date_pending_change)
+        self.assertEvents(
+            sub,
+            [
+                ("2026-01-20", "trial_start", 0.0, 0.0),
+                ("2026-01-25", "conversion", 0.0, 50.0),
+            ],
+        )
+
     def test_trial_converted_late_by_the_job_starts_on_its_planned_end(self):
         sub = self._subscription(self.plan_basic_trial, start=date(2026, 1, 20))
         sub.action_start()
